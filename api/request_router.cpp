@@ -1,0 +1,114 @@
+#include "api/request_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace prefixd::api {
+
+namespace {
+
+// The pages NIPAP's web framework (Flask) answers for unknown paths and
+// wrong methods; scripts see these, so they are reproduced exactly.
+constexpr std::string_view kNotFoundPage =
+    "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    "<p>The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again.</p>\n";
+constexpr std::string_view kMethodNotAllowedPage =
+    "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n"
+    "<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n";
+constexpr const char* kHtml = "text/html; charset=utf-8";
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RequestRouter::RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits,
+                             std::size_t max_body_bytes, std::function<std::string()> health_detail)
+    : services_(services),
+      xmlrpc_(services, xmlrpc_limits),
+      max_body_bytes_(max_body_bytes),
+      health_detail_(std::move(health_detail)) {}
+
+void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
+  const auto start = std::chrono::steady_clock::now();
+  CallOutcome outcome;
+  const std::string_view path = request.path;
+  if (path == "/XMLRPC" || path == "/RPC2") {
+    if (request.method == "POST") {
+      handle_xmlrpc(request, response, outcome);
+    } else {
+      response.headers.emplace_back("Allow", "OPTIONS, POST");
+      response.content_type = kHtml;
+      if (request.method == "OPTIONS") {
+        response.body = {};
+      } else {
+        response.status = 405;
+        response.body = kMethodNotAllowedPage;
+      }
+    }
+  } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
+    handle_health(response);
+  } else {
+    response.status = 404;
+    response.content_type = kHtml;
+    response.body = kNotFoundPage;
+  }
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+  if (outcome.method.empty()) {
+    spdlog::get("access")->info("{} \"{} {}\" {} {:.3f}ms", request.client_address, request.method,
+                                path, response.status, micros / 1000.0);
+  } else {
+    spdlog::get("access")->info(
+        "{} \"{} {}\" {} {} {:.3f}ms", request.client_address, request.method, path, outcome.method,
+        outcome.fault_code == 0 ? std::string("ok") : "fault " + std::to_string(outcome.fault_code),
+        micros / 1000.0);
+  }
+}
+
+void RequestRouter::handle_xmlrpc(HttpRequest& request, HttpResponse& response,
+                                  CallOutcome& outcome) {
+  response.content_type = "text/xml";
+  if (request.body_too_large) {
+    XmlRpcFrontend::body_too_large(max_body_bytes_, buffer_);
+    outcome.fault_code = 1;
+    outcome.method = "(body too large)";
+  } else {
+    const Credentials credentials = parse_authorization(request.header("Authorization"));
+    outcome = xmlrpc_.handle(request.body, credentials, buffer_);
+  }
+  response.body = buffer_;
+}
+
+void RequestRouter::handle_health(HttpResponse& response) {
+  const bool ok = services_.db.healthy();
+  response.status = ok ? 200 : 503;
+  response.content_type = "application/json";
+  buffer_ = "{\"status\": \"";
+  buffer_ += ok ? "ok" : "unavailable";
+  buffer_ +=
+      "\", \"password_hashes\": " + std::to_string(services_.authenticator.password_hashes());
+  if (health_detail_) buffer_ += ", " + health_detail_();
+  if (!ok) buffer_ += ", \"error\": \"" + json_escape(services_.db.last_error()) + "\"";
+  buffer_ += "}\n";
+  response.body = buffer_;
+}
+
+}  // namespace prefixd::api

@@ -1,0 +1,32 @@
+// Routes a worker's HTTP requests to the transports (/XMLRPC and /RPC2 for
+// XML-RPC, /healthz) and writes one access-log line per request.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/http_server.h"
+#include "api/xmlrpc_frontend.h"
+
+namespace prefixd::api {
+
+class RequestRouter {
+ public:
+  // `health_detail` adds worker facts (pid, slot, connections) to /healthz.
+  RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits, std::size_t max_body_bytes,
+                std::function<std::string()> health_detail);
+
+  void handle(HttpRequest& request, HttpResponse& response);
+
+ private:
+  void handle_xmlrpc(HttpRequest& request, HttpResponse& response, CallOutcome& outcome);
+  void handle_health(HttpResponse& response);
+
+  ApiServices& services_;
+  XmlRpcFrontend xmlrpc_;
+  std::size_t max_body_bytes_;
+  std::function<std::string()> health_detail_;
+  std::string buffer_;  // response body, reused between requests
+};
+
+}  // namespace prefixd::api

@@ -1,0 +1,120 @@
+#include "backend/db_session.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include "backend/migrations.h"
+#include "backend/user_store.h"
+
+namespace prefixd {
+
+namespace {
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+}  // namespace
+
+const std::vector<PreparedStatement>& all_statements() {
+  static const std::vector<PreparedStatement> kAll = [] {
+    std::vector<PreparedStatement> all;
+    for (const auto& s : user_store_statements()) all.push_back(s);
+    return all;
+  }();
+  return kAll;
+}
+
+void declare_statements(pqxx::connection& conn, bool verify) {
+  for (const auto& s : all_statements()) {
+    conn.prepare(s.name, s.sql);
+    if (verify) conn.prepare_now(s.name);
+  }
+}
+
+bool sqlstate_means_connection_lost(const std::string& sqlstate) {
+  if (sqlstate.size() < 2) return false;
+  const std::string cls = sqlstate.substr(0, 2);
+  return cls == "08" || cls == "53" || cls == "54" || cls == "57" || cls == "58";
+}
+
+DbSession::DbSession(std::string conninfo, std::string application_name)
+    : conninfo_(std::move(conninfo)) {
+  // libpq takes the last occurrence of a key, so a user-given
+  // application_name in the conninfo is overridden only if absent.
+  if (conninfo_.find("application_name") == std::string::npos) {
+    conninfo_ += (conninfo_.empty() ? "" : " ");
+    conninfo_ += "application_name='" + application_name + "'";
+  }
+}
+
+DbSession::~DbSession() = default;
+
+void DbSession::connect_now() {
+  auto conn = std::make_unique<pqxx::connection>(conninfo_);
+  // The schema must be one this binary knows, or statements would fail at
+  // random later; refusing here keeps the worker answering a clear fault.
+  const std::string problem = schema_problem(read_schema_state(*conn));
+  if (!problem.empty()) throw DatabaseUnavailable(problem);
+  declare_statements(*conn, true);
+  conn_ = std::move(conn);
+}
+
+pqxx::connection& DbSession::connection() {
+  if (conn_ && conn_->is_open() && idle_connection_alive()) return *conn_;
+  conn_.reset();
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_attempt_) {
+    throw DatabaseUnavailable("database unavailable: " + last_error_);
+  }
+  try {
+    connect_now();
+    if (!last_error_.empty()) spdlog::info("database connection restored");
+    last_error_.clear();
+    backoff_ = std::chrono::milliseconds{0};
+    return *conn_;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+    if (what != last_error_) spdlog::warn("cannot use the database: {}", what);
+    last_error_ = what;
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+    next_attempt_ = now + backoff_;
+    throw DatabaseUnavailable("database unavailable: " + what);
+  }
+}
+
+bool DbSession::idle_connection_alive() {
+  // An idle connection has nothing to read unless the server closed it
+  // (shutdown, restart, terminated backend). Finding that out before a call
+  // starts means only calls that were running when it broke fail.
+  pollfd p{conn_->sock(), POLLIN, 0};
+  if (p.fd < 0 || poll(&p, 1, 0) == 0) return p.fd >= 0;
+  try {
+    conn_->get_notifs();
+    return conn_->is_open();
+  } catch (const std::exception& e) {
+    spdlog::warn("database connection closed while idle: {}", e.what());
+    return false;
+  }
+}
+
+DatabaseUnavailable DbSession::lost(const std::string& what) {
+  conn_.reset();
+  std::string text = what;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  last_error_ = text;
+  spdlog::warn("database connection lost: {}", text);
+  // Reconnect on the next call without waiting: the outage may be over.
+  next_attempt_ = {};
+  backoff_ = std::chrono::milliseconds{0};
+  return DatabaseUnavailable("database connection lost during the call: " + text);
+}
+
+bool DbSession::healthy() {
+  try {
+    run([](pqxx::work& tx) { tx.exec("SELECT 1"); });
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace prefixd

@@ -1,0 +1,87 @@
+// A worker's single PostgreSQL connection: statements prepared on connect,
+// one transaction per API call, and loss of the connection classified and
+// recovered from with backoff (never by retrying the call that failed).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "backend/errors.h"
+
+namespace prefixd {
+
+// A statement declared once and prepared whenever a connection opens, so a
+// typo fails at start-up rather than on the first request that needs it.
+struct PreparedStatement {
+  const char* name;
+  const char* sql;
+};
+
+// Every statement of every backend module.
+const std::vector<PreparedStatement>& all_statements();
+
+// Declares every statement on `conn`; with `verify` also has the server
+// prepare each now, so a broken statement is reported at once.
+void declare_statements(pqxx::connection& conn, bool verify);
+
+// True for SQLSTATE classes that mean the connection is unusable:
+// 08 (connection), 53 (resources), 54 (limits), 57 (operator), 58 (system).
+bool sqlstate_means_connection_lost(const std::string& sqlstate);
+
+class DbSession {
+ public:
+  // `conninfo` is a libpq connection string; keys it omits fall back to
+  // libpq's defaults and the PG* environment variables.
+  explicit DbSession(std::string conninfo, std::string application_name = "prefixd");
+  ~DbSession();
+
+  // Runs fn(pqxx::work&) in one transaction and commits it. Connects first
+  // when needed. Throws DatabaseUnavailable when there is no usable
+  // connection or it breaks during the call; other errors pass through.
+  template <typename Fn>
+  auto run(Fn&& fn) {
+    pqxx::connection& conn = connection();
+    try {
+      pqxx::work tx(conn);
+      if constexpr (std::is_void_v<decltype(fn(tx))>) {
+        fn(tx);
+        tx.commit();
+      } else {
+        auto result = fn(tx);
+        tx.commit();
+        return result;
+      }
+    } catch (const pqxx::broken_connection& e) {
+      throw lost(e.what());
+    } catch (const pqxx::sql_error& e) {
+      if (sqlstate_means_connection_lost(e.sqlstate())) throw lost(e.what());
+      throw;
+    }
+  }
+
+  // True when a connection is open and answers a trivial query. May try to
+  // reconnect (subject to backoff).
+  bool healthy();
+  bool connected() const { return conn_ != nullptr; }
+  // The reason the last connection attempt failed ("" if none).
+  const std::string& last_error() const { return last_error_; }
+
+  // The open connection, connecting (subject to backoff) when there is none.
+  pqxx::connection& connection();
+
+ private:
+  DatabaseUnavailable lost(const std::string& what);
+  bool idle_connection_alive();
+  void connect_now();
+
+  std::string conninfo_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::string last_error_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace prefixd

@@ -1,0 +1,89 @@
+// prefixd's configuration: every key declared once in a table (path, type,
+// default, range, help), from which the YAML loader, its validation, the
+// commented default file and the man page are all derived.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace prefixd::daemon {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  int port = 1337;
+  std::string text() const;
+};
+
+struct Config {
+  ListenAddress listen;
+  long workers = 0;  // 0: one per online CPU
+  std::string pid_file;
+  std::string user;
+  std::string group;
+  long shutdown_timeout = 30;
+
+  std::string log_level = "info";
+  std::string log_target = "stderr";
+  bool access_log = true;
+
+  // Unset database keys fall back to libpq's defaults and PG* variables.
+  std::optional<std::string> db_host;
+  std::optional<std::string> db_port;
+  std::optional<std::string> db_name;
+  std::optional<std::string> db_user;
+  std::optional<std::string> db_password;
+  std::optional<std::string> db_sslmode;
+  long db_connect_timeout = 5;
+
+  long auth_cache_timeout = 3600;
+
+  long max_body_bytes = 16 * 1024 * 1024;
+  long max_nesting = 1024;
+  long max_connections = 4096;
+  long idle_timeout = 300;
+  long max_echo_sleep = 10;
+
+  // The libpq connection string for these settings.
+  std::string conninfo() const;
+  // workers, with 0 resolved to the number of online CPUs.
+  int effective_workers() const;
+};
+
+struct ConfigKey {
+  enum class Kind { kString, kOptionalString, kInt, kBool, kChoice, kListen };
+  const char* path;  // "database.host"
+  Kind kind;
+  const char* default_text;  // as written in YAML; "" for unset
+  const char* help;
+  long min = 0;
+  long max = 0;
+  const char* choices = nullptr;  // kChoice: "a|b|c"
+  std::variant<std::monostate, std::string Config::*, std::optional<std::string> Config::*,
+               long Config::*, bool Config::*, ListenAddress Config::*>
+      field;
+};
+
+const std::vector<ConfigKey>& config_keys();
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Loads a YAML file over the defaults. Throws ConfigError naming the key,
+// the value and what is allowed.
+Config load_config_file(const std::string& path);
+Config load_config_text(const std::string& yaml_text, const std::string& origin);
+
+// Sets one key from text, as the command line does ("workers", "4").
+void set_config_key(Config& config, const std::string& path, const std::string& value);
+
+// The commented default configuration file (etc/prefixd.yaml is this text).
+std::string default_config_text();
+
+ListenAddress parse_listen(const std::string& text);
+
+}  // namespace prefixd::daemon

@@ -1,0 +1,286 @@
+#include "daemon/worker.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "api/http_server.h"
+#include "api/request_router.h"
+#include "backend/db_session.h"
+#include "daemon/logging.h"
+#include "daemon/process_title.h"
+
+namespace prefixd::daemon {
+
+SharedSlots* map_shared_slots() {
+  void* p =
+      mmap(nullptr, sizeof(SharedSlots), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+  return new (p) SharedSlots();
+}
+
+namespace {
+
+enum : uint64_t { kListen = 1, kHandoff = 2, kHttp = 3, kSignal = 4 };
+
+// Passes an accepted socket to a sibling worker. False if it could not be
+// sent (the caller serves it itself).
+bool send_connection(int channel, int fd) {
+  char byte = 'c';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+  return sendmsg(channel, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
+}
+
+// Receives one handed-over socket, or -1 when none is waiting.
+int receive_connection(int channel) {
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (recvmsg(channel, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0) return -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      return fd;
+    }
+  }
+  return -1;
+}
+
+class Worker {
+ public:
+  Worker(const Config& config, const WorkerSetup& setup)
+      : config_(config),
+        setup_(setup),
+        slot_(setup.shared->slots[setup.slot]),
+        db_(config.conninfo(), "prefixd worker " + std::to_string(setup.slot)),
+        authenticator_(std::chrono::seconds(config.auth_cache_timeout)),
+        services_{db_, authenticator_,
+                  api::ApiSettings{static_cast<double>(config.max_echo_sleep)}},
+        router_(services_, api::XmlRpcLimits{static_cast<size_t>(config.max_nesting)},
+                static_cast<size_t>(config.max_body_bytes), [this] { return health_detail(); }),
+        http_(
+            api::HttpLimits{static_cast<size_t>(config.max_body_bytes),
+                            static_cast<unsigned>(config.idle_timeout),
+                            static_cast<unsigned>(config.max_connections)},
+            [this](api::HttpRequest& rq, api::HttpResponse& rs) { router_.handle(rq, rs); },
+            [this](int delta) { slot_.connections.fetch_add(delta); }) {}
+
+  int run();
+
+ private:
+  std::string health_detail() const {
+    return "\"pid\": " + std::to_string(getpid()) + ", \"slot\": " + std::to_string(setup_.slot) +
+           ", \"connections\": " + std::to_string(http_.open_connections());
+  }
+  void accept_ready();
+  void receive_handoffs();
+  void serve_here(int fd);
+  void begin_drain();
+
+  const Config& config_;
+  const WorkerSetup& setup_;
+  SlotState& slot_;
+  DbSession db_;
+  api::Authenticator authenticator_;
+  api::ApiServices services_;
+  api::RequestRouter router_;
+  api::HttpServer http_;
+  int epoll_ = -1;
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+};
+
+void Worker::serve_here(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (!http_.add_connection(fd, reinterpret_cast<sockaddr*>(&addr), len)) {
+    // libmicrohttpd closed the socket; it never counted as open here.
+    slot_.connections.fetch_sub(1);
+  }
+}
+
+void Worker::accept_ready() {
+  SharedSlots& shared = *setup_.shared;
+  for (;;) {
+    int fd = accept4(setup_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) spdlog::warn("accept: {}", strerror(errno));
+      return;
+    }
+    // Which socket the kernel queued a connection on is chance; which
+    // worker serves it is not. Hand it to the least loaded accepting
+    // sibling when this worker is ahead by two or more.
+    const int mine = slot_.connections.load();
+    int target = -1;
+    int least = mine;
+    const int active = std::min(shared.active_slots.load(), kMaxWorkers);
+    for (int i = 0; i < active; ++i) {
+      if (i == setup_.slot || shared.slots[i].accepting_pid.load() == 0) continue;
+      const int c = shared.slots[i].connections.load();
+      if (c < least) {
+        least = c;
+        target = i;
+      }
+    }
+    if (target >= 0 && mine >= least + 2 &&
+        target < static_cast<int>(setup_.handoff_send_fds.size())) {
+      shared.slots[target].connections.fetch_add(1);
+      if (send_connection(setup_.handoff_send_fds[target], fd)) {
+        close(fd);
+        continue;
+      }
+      shared.slots[target].connections.fetch_sub(1);
+    }
+    slot_.connections.fetch_add(1);
+    serve_here(fd);
+  }
+}
+
+void Worker::receive_handoffs() {
+  // Not called while draining: the channel is then left to this slot's
+  // replacement, so a handed-over connection is never dropped.
+  for (int fd; (fd = receive_connection(setup_.handoff_receive_fd)) >= 0;) serve_here(fd);
+}
+
+void Worker::begin_drain() {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdown_timeout);
+  pid_t me = getpid();
+  slot_.accepting_pid.compare_exchange_strong(me, 0);
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, setup_.listen_fd, nullptr);
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, setup_.handoff_receive_fd, nullptr);
+  http_.set_draining();
+  spdlog::info("draining: {} request(s) in flight", http_.requests_in_flight());
+}
+
+int Worker::run() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  auto watch = [&](int fd, uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      throw std::runtime_error(std::string("epoll_ctl: ") + strerror(errno));
+    }
+  };
+  watch(setup_.listen_fd, kListen);
+  watch(setup_.handoff_receive_fd, kHandoff);
+  watch(http_.event_fd(), kHttp);
+  watch(sfd, kSignal);
+
+  // Connect now so the first call does not pay for it; a database that is
+  // down is retried on demand, with backoff.
+  try {
+    db_.connection();
+  } catch (const std::exception&) {
+  }
+  slot_.accepting_pid.store(getpid());
+  if (setup_.ready_fd >= 0) {
+    (void)!write(setup_.ready_fd, "R", 1);
+    close(setup_.ready_fd);
+  }
+  spdlog::info("serving");
+
+  epoll_event events[32];
+  for (;;) {
+    int timeout = http_.timeout_ms();
+    if (draining_) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+    const int n = epoll_wait(epoll_, events, 32, timeout);
+    for (int i = 0; i < n; ++i) {
+      switch (events[i].data.u64) {
+        case kListen:
+          if (!draining_) accept_ready();
+          break;
+        case kHandoff:
+          receive_handoffs();
+          break;
+        case kSignal: {
+          signalfd_siginfo si;
+          while (read(sfd, &si, sizeof si) == sizeof si) begin_drain();
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    http_.run();
+    if (draining_ &&
+        (http_.requests_in_flight() == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) {
+      break;
+    }
+  }
+  spdlog::info("drained, exiting");
+  return 0;
+}
+
+}  // namespace
+
+void run_worker(const Config& config, const WorkerSetup& setup) {
+  // The master forwards termination; Ctrl-C reaches the whole process group
+  // and must not make workers exit before in-flight calls finish.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGCHLD);
+  sigaddset(&unblock, SIGHUP);
+  sigaddset(&unblock, SIGINT);
+  sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+  // Exit as soon as the master is gone rather than serve orphaned.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != setup.master_pid) _exit(0);
+
+  set_process_title("prefixd: worker " + std::to_string(setup.slot));
+  setup_logging(config, "worker " + std::to_string(setup.slot));
+  int status = 0;
+  try {
+    Worker worker(config, setup);
+    status = worker.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("worker failed: {}", e.what());
+    status = 1;
+  }
+  spdlog::shutdown();
+  _exit(status);
+}
+
+}  // namespace prefixd::daemon

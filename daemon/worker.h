@@ -1,0 +1,30 @@
+// A worker process: serves HTTP on its slot's listening socket with its own
+// database connection, balances connections with its siblings, and drains
+// on SIGTERM.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/worker_slots.h"
+
+namespace prefixd::daemon {
+
+struct WorkerSetup {
+  int slot = 0;
+  int listen_fd = -1;
+  // Connections handed over by siblings arrive here (SCM_RIGHTS).
+  int handoff_receive_fd = -1;
+  // handoff_send_fds[i] reaches slot i.
+  std::vector<int> handoff_send_fds;
+  SharedSlots* shared = nullptr;
+  int ready_fd = -1;  // a byte is written here once the worker serves
+  pid_t master_pid = 0;
+};
+
+// Never returns: exits 0 after a clean drain, non-zero on a fatal error.
+[[noreturn]] void run_worker(const Config& config, const WorkerSetup& setup);
+
+}  // namespace prefixd::daemon

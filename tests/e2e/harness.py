@@ -1,0 +1,267 @@
+"""Test harness: a real prefixd against a real PostgreSQL.
+
+Every test module gets its own database on the private cluster that the test
+command started (PGHOST/PGPORT/PGUSER in the environment); a test that must
+stop the database gets a private cluster of its own. Daemons are started from
+the binary given with --prefixd and stopped at the end; any sanitizer report
+in their output fails the test.
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import warnings
+import xmlrpc.client
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD = "gottatest"
+AUTH = {"authoritative_source": "nipap"}
+
+PREFIXD = None  # set by main()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.02, what="condition"):
+    """Polls until predicate() is truthy; returns its value. Fails on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_db():
+    if not os.environ.get("PGHOST"):
+        if os.environ.get("PREFIXD_REQUIRE_DB"):
+            raise SystemExit("PGHOST is not set but PREFIXD_REQUIRE_DB is: no test database")
+        print("no PostgreSQL configured (PGHOST unset): skipping")
+        raise SystemExit(77)
+
+
+def psql(sql, db="postgres", env=None):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+                          check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+class Cluster:
+    """A private PostgreSQL cluster, for tests that stop and start it."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="prefixd-pg.", dir="/tmp")
+        self.env = None
+
+    def _lib(self, command):
+        script = f'source "{ROOT}/tests/harness/lib.sh"; {command}; echo "$PGHOST $PGPORT"'
+        return subprocess.run(["bash", "-c", script], check=True, capture_output=True,
+                              text=True).stdout.split()
+
+    def start(self):
+        host, port = self._lib(f'pg_start "{self.dir}" fsync=off')[-2:]
+        self.env = dict(os.environ, PGHOST=host, PGPORT=port, PGUSER="postgres")
+        return self.env
+
+    def stop(self):
+        subprocess.run(["bash", "-c", f'source "{ROOT}/tests/harness/lib.sh"; pg_stop "{self.dir}"'],
+                       check=True)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Database:
+    """A fresh database with prefixd's schema and the conformance accounts."""
+
+    def __init__(self, name, env=None):
+        self.env = dict(env or os.environ)
+        self.name = f"prefixd_{name}_{os.getpid()}"
+        psql(f'DROP DATABASE IF EXISTS "{self.name}"', env=self.env)
+        psql(f'CREATE DATABASE "{self.name}"', env=self.env)
+        self.env["PGDATABASE"] = self.name
+        self.admin("db", "init")
+
+    def admin(self, *args, stdin=None, check=True):
+        r = subprocess.run([PREFIXD, *args], input=stdin, capture_output=True, text=True,
+                           env=self.env)
+        if check and r.returncode != 0:
+            raise AssertionError(f"prefixd {' '.join(args)} failed ({r.returncode}):\n"
+                                 f"{r.stdout}{r.stderr}")
+        return r
+
+    def add_user(self, name, password=PASSWORD, *flags):
+        self.admin("user", "add", name, *flags, "--password-stdin", stdin=password + "\n")
+
+    def add_standard_users(self):
+        self.add_user("unittest", PASSWORD, "--full-name", "unittest")
+        self.add_user("readonly", PASSWORD, "--readonly")
+        self.add_user("trusted", PASSWORD, "--trusted", "--full-name", "Trusted integration user")
+
+    def sql(self, statement):
+        return psql(statement, db=self.name, env=self.env)
+
+    def drop(self):
+        psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', env=self.env)
+
+
+class Daemon:
+    """A running `prefixd serve` with its own config file and log."""
+
+    def __init__(self, db, workers=2, **config):
+        self.db = db
+        self.dir = tempfile.mkdtemp(prefix="prefixd-e2e.")
+        self.port = free_port()
+        self.workers = workers
+        self.config_path = os.path.join(self.dir, "prefixd.yaml")
+        self.log_path = os.path.join(self.dir, "prefixd.log")
+        self.extra = config
+        self.write_config(workers=workers)
+        self.proc = None
+        self.log = None
+
+    def write_config(self, workers=None, **overrides):
+        settings = {"auth": {"cache_timeout": 3600}, "limits": {}, "log": {"level": "info"}}
+        for section, values in {**self.extra, **overrides}.items():
+            if isinstance(values, dict):
+                settings.setdefault(section, {}).update(values)
+            else:
+                settings[section] = values
+        lines = [f"listen: 127.0.0.1:{self.port}", f"workers: {workers or self.workers}",
+                 f"pid_file: {os.path.join(self.dir, 'prefixd.pid')}", "shutdown_timeout: 20"]
+        for section, values in settings.items():
+            if isinstance(values, dict):
+                lines.append(f"{section}:")
+                lines += [f"  {k}: {json.dumps(v)}" for k, v in values.items()]
+            else:
+                lines.append(f"{section}: {json.dumps(values)}")
+        with open(self.config_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([PREFIXD, "serve", "-f", "-c", self.config_path],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.db.env,
+                                     start_new_session=True)
+        wait_for(lambda: "serving on http://" in self.read_log() or self.proc.poll() is not None,
+                 what="prefixd to start")
+        if self.proc.poll() is not None:
+            raise AssertionError("prefixd exited at start:\n" + self.read_log())
+        return self
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def url(self, user="unittest", password=PASSWORD, path="/XMLRPC"):
+        return f"http://{user}:{password}@127.0.0.1:{self.port}{path}"
+
+    def proxy(self, user="unittest", password=PASSWORD, path="/XMLRPC"):
+        return xmlrpc.client.ServerProxy(self.url(user, password, path), allow_none=True)
+
+    def worker_pids(self):
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return sorted(int(p) for p in out.split())
+
+    def health(self, conn=None):
+        """GET /healthz; on `conn` if given (keep-alive). Returns (status, dict)."""
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", "/healthz")
+            r = conn.getresponse()
+            return r.status, json.loads(r.read())
+        finally:
+            if own:
+                conn.close()
+
+    def per_worker_health(self):
+        """/healthz of every live worker, keyed by pid (new connections until all are seen)."""
+        wanted = set(self.worker_pids())
+        seen = {}
+
+        def collect():
+            status, body = self.health()
+            seen[body["pid"]] = body
+            return wanted <= set(seen)
+
+        wait_for(collect, timeout=20, interval=0, what="every worker to answer /healthz")
+        return {pid: seen[pid] for pid in wanted}
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def stop(self, expect_status=0):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("prefixd did not stop on SIGTERM")
+        if self.log:
+            self.log.close()
+        log = self.read_log()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                raise AssertionError(f"sanitizer report in the prefixd log:\n{log}")
+        if expect_status is not None and self.proc.returncode != expect_status:
+            raise AssertionError(f"prefixd exited with {self.proc.returncode}:\n{log[-4000:]}")
+        return log
+
+
+def raw_call(port, method, params_xml="", user="unittest", password=PASSWORD, path="/XMLRPC",
+             headers=None):
+    """Posts a hand-written methodCall; returns (status, headers, body text)."""
+    body = (f"<?xml version='1.0'?>\n<methodCall><methodName>{method}</methodName>"
+            f"<params>{params_xml}</params></methodCall>")
+    h = {"Content-Type": "text/xml"}
+    if user is not None:
+        h["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    h.update(headers or {})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body.encode(), h)
+        r = conn.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+    finally:
+        conn.close()
+
+
+AUTH_PARAM = ("<param><value><struct><member><name>auth</name><value><struct><member>"
+              "<name>authoritative_source</name><value><string>nipap</string></value></member>"
+              "</struct></value></member></struct></value></param>")
+
+
+def main():
+    global PREFIXD
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefixd", required=True)
+    args, rest = parser.parse_known_args()
+    PREFIXD = os.path.abspath(args.prefixd)
+    require_db()
+    # Proxies left for the garbage collector are not a finding.
+    warnings.simplefilter("ignore", ResourceWarning)
+    result = unittest.main(module="__main__", argv=[sys.argv[0], "-v", *rest], exit=False,
+                           warnings=False).result
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed - len(result.skipped)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 and result.testsRun > 0 else 1)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (as root), builds the normal and
+# the sanitizer (ASan + UBSan) configurations, starts a private PostgreSQL
+# cluster for the run, runs every test of both builds through ctest, and
+# removes the cluster. Exits non-zero on any failure.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PREFIXD_ROOT"
+
+ensure_packages
+echo "== building (RelWithDebInfo)"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== building (ASan + UBSan, -O0)"
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFIXD_SANITIZE=ON
+
+pgdir=$(new_cluster_dir)
+cleanup() { pg_stop "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+pg_start "$pgdir" fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+export PREFIXD_REQUIRE_DB=1
+# Sanitizer findings fail the test that provoked them.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
+
+status=0
+for dir in build build-asan; do
+  echo "== ctest ($dir)"
+  ctest --test-dir "$dir" -j2 --output-on-failure "$@" || status=1
+done
+exit $status
