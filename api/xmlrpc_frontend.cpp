@@ -85,9 +85,10 @@ void XmlRpcFrontend::dispatch(const XmlRpcCall& call, const Credentials& credent
   if (!handle_introspection(call, writer)) {
     const MethodDef* method = find_api_method(call.method);
     if (method == nullptr) {
-      throw NipapError(FaultCode::kGeneric, "<class 'Exception'>:method \"" +
-                                                (call.method.empty() ? "None" : call.method) +
-                                                "\" is not supported");
+      // A missing <methodName> is refused by the decoder as Python's
+      // dispatcher does (method "None"); an empty one is just unknown.
+      throw NipapError(FaultCode::kGeneric,
+                       "<class 'Exception'>:method \"" + call.method + "\" is not supported");
     }
     call_api_method(*method, call.params, credentials, services_, writer);
   }

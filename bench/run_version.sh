@@ -22,7 +22,7 @@ cat > "$dir/prefixd.yaml" <<YAML
 listen: 127.0.0.1:$port
 workers: $workers
 log:
-  access: false
+  access: ${PREFIXD_ACCESS_LOG:-false}
 YAML
 ./build/prefixd serve -f -c "$dir/prefixd.yaml" 2>"$dir/prefixd.log" &
 pid=$!

@@ -236,6 +236,70 @@ class Lifecycle(unittest.TestCase):
             daemon.stop()
 
 
+    def test_workers_exit_when_the_master_dies(self):
+        daemon = Daemon(self.db, workers=2).start()
+        workers = daemon.worker_pids()
+        self.assertEqual(len(workers), 2)
+        os.kill(daemon.proc.pid, signal.SIGKILL)
+        daemon.proc.wait(timeout=10)
+
+        def gone():
+            return not any(os.path.exists(f"/proc/{pid}") and
+                           open(f"/proc/{pid}/stat").read().split()[2] != "Z" for pid in workers)
+        wait_for(gone, timeout=30, what="orphaned workers to exit")
+        daemon.stop(expect_status=None)
+
+    @unittest.skipUnless(os.geteuid() == 0, "dropping privileges needs root")
+    def test_privileges_dropped_after_binding(self):
+        daemon = Daemon(self.db, workers=1, user="nobody")
+        daemon.start()
+        try:
+            import pwd
+            nobody = pwd.getpwnam("nobody").pw_uid
+            for pid in [daemon.proc.pid, *daemon.worker_pids()]:
+                with open(f"/proc/{pid}/status") as f:
+                    uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+                self.assertEqual({int(u) for u in uids}, {nobody}, pid)
+            # The private cluster's socket is not reachable for nobody; a
+            # call that needs no database shows the worker serves.
+            self.assertIn("echo", daemon.proxy().system.listMethods())
+        finally:
+            daemon.stop()
+
+
+class Limits(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = Database("limits")
+        cls.db.add_standard_users()
+        cls.daemon = Daemon(cls.db, workers=1,
+                            limits={"max_body_bytes": 4096, "max_nesting": 8}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        cls.db.drop()
+
+    def test_body_over_the_limit_is_a_fault_naming_it(self):
+        p = self.daemon.proxy()
+        with self.assertRaises(xmlrpc.client.Fault) as cm:
+            p.echo({"auth": AUTH, "message": "x" * 5000})
+        self.assertEqual(cm.exception.faultCode, 1)
+        self.assertIn("limits.max_body_bytes", cm.exception.faultString)
+        self.assertEqual(p.echo({"auth": AUTH, "message": "x" * 1000}), "x" * 1000)
+
+    def test_nesting_over_the_limit_is_a_fault_naming_it(self):
+        p = self.daemon.proxy()
+        deep = "leaf"
+        for _ in range(20):
+            deep = [deep]
+        with self.assertRaises(xmlrpc.client.Fault) as cm:
+            p.echo({"auth": AUTH, "message": deep})
+        self.assertEqual(cm.exception.faultCode, 1)
+        self.assertIn("max_nesting", cm.exception.faultString)
+        self.assertEqual(p.echo({"auth": AUTH, "message": [["ok"]]}), [["ok"]])
+
+
 class DatabaseOutage(unittest.TestCase):
     def test_calls_fail_clearly_while_down_and_recover_without_restart(self):
         cluster = Cluster()

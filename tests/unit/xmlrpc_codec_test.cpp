@@ -1478,6 +1478,10 @@ TEST(XmlRpcDecode, DoublesFollowPythonFloat) {
   EXPECT_EQ(decode_one("<value><double>1e400</double></value>"),
             Value::real(std::numeric_limits<double>::infinity()));
   EXPECT_EQ(decode_one("<value><double>-1e-400</double></value>"), Value::real(-0.0));
+  EXPECT_EQ(decode_one("<value><double>5e-324</double></value>"), Value::real(5e-324));
+  EXPECT_EQ(decode_one("<value><double>2.4e-324</double></value>"), Value::real(0.0));
+  EXPECT_EQ(decode_one("<value><double>1.7976931348623159e308</double></value>"),
+            Value::real(std::numeric_limits<double>::infinity()));
   EXPECT_EQ(decode_one("<value><double>-Infinity</double></value>"),
             Value::real(-std::numeric_limits<double>::infinity()));
   EXPECT_TRUE(std::isnan(decode_one("<value><double>nan</double></value>").as_double()));
@@ -1701,6 +1705,19 @@ TEST(XmlRpcWrite, KeepsOutputWellFormed) {
             "<value><string>tab\tnl\ncr\r ctl\xEF\xBF\xBD\xEF\xBF\xBD nul\xEF\xBF\xBD "
             "bad\xEF\xBF\xBD\xEF\xBF\xBD ok\xC3\xA4\xF0\x9F\x98\x80 nonchar\xEF\xBF\xBD "
             "surrogate\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD</string></value>\n");
+}
+
+TEST(XmlRpcWrite, RandomTextAlwaysGivesWellFormedXml) {
+  std::mt19937 rng(777);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (std::size_t i = rng() % 64; i > 0; --i) text += static_cast<char>(rng());
+    Value v =
+        Value::structure({{text, Value::array({Value::string(text), Value::datetime(text)})}});
+    // The body is a methodResponse, so decoding it as a call can only fail past the XML.
+    std::string fault = parse_fault(respond(v));
+    EXPECT_EQ(fault, "<class 'Exception'>:method \"None\" is not supported");
+  }
 }
 
 TEST(XmlRpcWrite, NestedValuesUsePythonLayout) {
