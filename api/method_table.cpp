@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/utility_methods.h"
+#include "api/vrf_methods.h"
 #include "backend/errors.h"
 
 namespace prefixd::api {
@@ -16,6 +17,17 @@ const std::vector<MethodDef>& api_methods() {
          "Returns the argument 'message' unchanged (nil when absent); with 'sleep', waits that "
          "many seconds first."},
         {"version", Access::kRead, handle_version, "Returns the version of prefixd."},
+        {"add_vrf", Access::kWrite, handle_add_vrf,
+         "Adds a VRF. Arguments: attr (rt and name required; description, tags, avps). Returns "
+         "the new VRF."},
+        {"list_vrf", Access::kRead, handle_list_vrf,
+         "Lists VRFs matching the spec 'vrf' (id, rt or name; nil or {} for all), ordered by RT."},
+        {"edit_vrf", Access::kWrite, handle_edit_vrf,
+         "Sets the attributes 'attr' on the VRFs matching 'vrf'. Returns the edited VRFs."},
+        {"remove_vrf", Access::kWrite, handle_remove_vrf,
+         "Removes the VRFs matching 'vrf' and every prefix in them."},
+        {"search_vrf", Access::kRead, handle_search_vrf,
+         "Searches VRFs with a structured 'query' and 'search_options' (max_result, offset)."},
     };
     std::sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return m;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "backend/migrations.h"
-#include "backend/user_store.h"
 
 namespace prefixd {
 
@@ -12,15 +11,6 @@ namespace {
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 }  // namespace
-
-const std::vector<PreparedStatement>& all_statements() {
-  static const std::vector<PreparedStatement> kAll = [] {
-    std::vector<PreparedStatement> all;
-    for (const auto& s : user_store_statements()) all.push_back(s);
-    return all;
-  }();
-  return kAll;
-}
 
 void declare_statements(pqxx::connection& conn, bool verify) {
   for (const auto& s : all_statements()) {

@@ -1,0 +1,240 @@
+#include "api/wire_decode.h"
+
+#include <cmath>
+#include <set>
+
+#include "backend/errors.h"
+
+namespace prefixd::api {
+
+namespace {
+
+[[noreturn]] void fail(FaultCode code, const std::string& message) {
+  throw NipapError(code, message);
+}
+
+std::optional<std::string> nullable_string(const Value& v, std::string_view key) {
+  if (v.is_nil()) return std::nullopt;
+  if (!v.is_string()) fail(FaultCode::kValue, "'" + std::string(key) + "' must be a string or nil");
+  return v.text();
+}
+
+std::optional<std::vector<std::string>> nullable_string_list(const Value& v, std::string_view key) {
+  if (v.is_nil()) return std::nullopt;
+  if (!v.is_array())
+    fail(FaultCode::kValue, "'" + std::string(key) + "' must be a list of strings");
+  std::vector<std::string> out;
+  for (const Value& item : v.as_array()) {
+    if (!item.is_string()) {
+      fail(FaultCode::kValue, "'" + std::string(key) + "' must be a list of strings");
+    }
+    out.push_back(item.text());
+  }
+  return out;
+}
+
+Avps decode_avps(const Value& v) {
+  if (!v.is_struct()) fail(FaultCode::kValue, "'avps' must be a struct of strings");
+  Avps out;
+  for (const auto& [key, value] : v.as_struct()) {
+    if (value.is_nil()) {
+      out[key] = std::nullopt;
+    } else if (value.is_string()) {
+      out[key] = value.text();
+    } else {
+      fail(FaultCode::kValue, "AVP '" + key + "' must have a string value");
+    }
+  }
+  return out;
+}
+
+// Python's int() of an option value: ints, bools, floats (truncated) and
+// numeric strings.
+std::optional<int64_t> python_int(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kInt:
+    case Value::Type::kBool:
+      return v.as_int();
+    case Value::Type::kDouble:
+      if (!std::isfinite(v.as_double()) || std::fabs(v.as_double()) > 9.2e18) return std::nullopt;
+      return static_cast<int64_t>(v.as_double());
+    case Value::Type::kString: {
+      std::string s = v.text();
+      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+      size_t start = 0;
+      while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
+      s = s.substr(start);
+      if (s.empty()) return std::nullopt;
+      size_t pos = 0;
+      try {
+        const long long n = std::stoll(s, &pos, 10);
+        if (pos != s.size()) return std::nullopt;
+        return n;
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+QueryScalar scalar_of(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kNil:
+      return std::monostate{};
+    case Value::Type::kBool:
+      return v.as_bool();
+    case Value::Type::kInt:
+      return v.as_int();
+    case Value::Type::kDouble:
+      return v.as_double();
+    case Value::Type::kBigInt:
+    case Value::Type::kString:
+    case Value::Type::kDateTime:
+      return v.text();
+    default:
+      fail(FaultCode::kValue, "a query value must be a string, number, boolean or nil");
+  }
+}
+
+constexpr int kMaxQueryDepth = 512;
+
+Query decode_node(const Value& v, int depth) {
+  if (depth > kMaxQueryDepth) {
+    fail(FaultCode::kInput,
+         "query nested deeper than " + std::to_string(kMaxQueryDepth) + " levels");
+  }
+  if (!v.is_struct()) fail(FaultCode::kInput, "a query must be a struct");
+  Query q;
+  const Value* op = v.find("operator");
+  const Value* val1 = v.find("val1");
+  const Value* val2 = v.find("val2");
+  if (op == nullptr) fail(FaultCode::kMissingInput, "'operator' must be specified");
+  if (!op->is_string()) fail(FaultCode::kInput, "'operator' must be a string");
+  q.op = op->text();
+  if (val1 != nullptr && val1->is_struct()) {
+    if (val2 == nullptr || !val2->is_struct()) {
+      fail(FaultCode::kInput, "'val2' must be a query when 'val1' is one");
+    }
+    q.children.push_back(decode_node(*val1, depth + 1));
+    q.children.push_back(decode_node(*val2, depth + 1));
+    return q;
+  }
+  if (val1 == nullptr || val1->is_nil()) fail(FaultCode::kMissingInput, "'val1' must be specified");
+  if (!val1->is_string()) fail(FaultCode::kInput, "'val1' must be an attribute name");
+  q.attribute = val1->text();
+  if (val2 == nullptr) {
+    fail(FaultCode::kMissingInput,
+         "Value (val2 in API) for '" + val1->text() + "' must be specified");
+  }
+  q.value = scalar_of(*val2);
+  return q;
+}
+
+}  // namespace
+
+const Value* argument(const Value::Struct& args, std::string_view key) {
+  auto it = args.find(key);
+  return it == args.end() ? nullptr : &it->second;
+}
+
+VrfSpec decode_vrf_spec(const Value* spec) {
+  if (spec == nullptr || !spec->is_struct()) {
+    fail(FaultCode::kInput, "vrf specification must be a dict");
+  }
+  VrfSpec out;
+  for (const auto& [key, value] : spec->as_struct()) {
+    if (key != "id" && key != "rt" && key != "name") {
+      fail(FaultCode::kExtraneousInput, "extraneous specification key " + key);
+    }
+  }
+  for (const auto& [key, value] : spec->as_struct()) {
+    if (key == "id") {
+      if (!value.is_int())
+        fail(FaultCode::kValue, "VRF specification key 'id' must be an integer.");
+      out.id = value.as_int();
+    } else {
+      if (!value.is_string()) {
+        fail(FaultCode::kValue, "VRF specification key '" + key + "' must be a string.");
+      }
+      if (key == "rt") {
+        out.rt = value.text();
+      } else {
+        out.name = value.text();
+      }
+    }
+  }
+  if (spec->as_struct().size() > 1) {
+    fail(FaultCode::kExtraneousInput,
+         "VRF specification contains too many keys, specify VRF id, vrf or name.");
+  }
+  return out;
+}
+
+VrfChanges decode_vrf_attr(const Value* attr, bool adding) {
+  if (attr == nullptr || !attr->is_struct())
+    fail(FaultCode::kInput, "invalid input type, must be dict");
+  const auto& s = attr->as_struct();
+  if (adding) {
+    for (const char* required : {"rt", "name"}) {
+      if (!s.count(required))
+        fail(FaultCode::kMissingInput, std::string("missing attribute ") + required);
+    }
+  }
+  static const std::set<std::string, std::less<>> kSettable = {"rt", "name", "description", "tags",
+                                                               "avps"};
+  for (const auto& [key, value] : s) {
+    if (!kSettable.count(key)) fail(FaultCode::kExtraneousInput, "extraneous attribute " + key);
+  }
+  VrfChanges out;
+  if (const Value* v = attr->find("avps")) {
+    out.avps = decode_avps(*v);
+    if (out.avps->count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+  if (const Value* v = attr->find("rt")) out.rt = nullable_string(*v, "rt");
+  if (const Value* v = attr->find("name")) out.name = nullable_string(*v, "name");
+  if (const Value* v = attr->find("description"))
+    out.description = nullable_string(*v, "description");
+  if (const Value* v = attr->find("tags")) out.tags = nullable_string_list(*v, "tags");
+  return out;
+}
+
+Query decode_query(const Value* query) {
+  if (query == nullptr || !query->is_struct()) fail(FaultCode::kInput, "'query' must be a struct");
+  if (query->as_struct().empty()) return Query{};
+  return decode_node(*query, 0);
+}
+
+SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
+  SearchOptions out;
+  echo.clear();
+  if (options != nullptr && !options->is_nil()) {
+    if (!options->is_struct()) fail(FaultCode::kInput, "'search_options' must be a struct");
+    echo = options->as_struct();
+  }
+  for (const char* key : {"max_result", "offset"}) {
+    int64_t& target = std::string_view(key) == "max_result" ? out.max_result : out.offset;
+    if (auto it = echo.find(key); it != echo.end()) {
+      const auto n = python_int(it->second);
+      if (!n) {
+        fail(FaultCode::kValue,
+             std::string("Invalid value for option '") + key + "'. Only integer values allowed.");
+      }
+      if (*n < 0 || *n > 2147483647) {
+        fail(FaultCode::kValue, std::string("Invalid value for option '") + key +
+                                    "'. It must be between 0 and 2147483647.");
+      }
+      target = *n;
+    }
+    echo[key] = Value::integer(target);
+  }
+  return out;
+}
+
+Actor actor_of(const Session& session) {
+  return Actor{session.username, session.authenticated_as, session.full_name,
+               session.authoritative_source};
+}
+
+}  // namespace prefixd::api

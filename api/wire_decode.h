@@ -1,0 +1,33 @@
+// Decoding of wire values (XML-RPC or JSON, as api::Value) into the
+// backend's argument types, with NIPAP's fault codes and messages for every
+// malformed argument (spec/xmlrpc.md §5–§6, spec/search.md §1.6, §2).
+#pragma once
+
+#include <string_view>
+
+#include "api/auth.h"
+#include "api/value.h"
+#include "backend/model.h"
+#include "backend/query.h"
+
+namespace prefixd::api {
+
+// The member `key` of a method's argument struct, or nullptr when absent
+// (an absent key behaves like nil, xmlrpc.md §2).
+const Value* argument(const Value::Struct& args, std::string_view key);
+
+VrfSpec decode_vrf_spec(const Value* spec);
+// `adding`: add_vrf's required keys (rt, then name) must be present.
+VrfChanges decode_vrf_attr(const Value* attr, bool adding);
+
+// A structured query (search.md §1). nil or a non-struct is refused.
+Query decode_query(const Value* query);
+
+// search_options for VRF, pool and ASN searches (search.md §2.1). `echo`
+// receives the options as they are sent back: the given struct with the
+// normalised values (unknown keys are kept, nipap-www relies on it).
+SearchOptions decode_search_options(const Value* options, Value::Struct& echo);
+
+Actor actor_of(const Session& session);
+
+}  // namespace prefixd::api

@@ -1,0 +1,12 @@
+#include "backend/audit_log.h"
+
+namespace prefixd {
+
+void write_audit(pqxx::transaction_base& tx, const Actor& actor, const AuditEntry& e) {
+  tx.exec_prepared("audit_insert", e.vrf_id, e.vrf_rt, e.vrf_name, e.prefix_prefix, e.prefix_id,
+                   e.pool_name, e.pool_id, actor.username.value_or(actor.authenticated_as),
+                   actor.authenticated_as, actor.authoritative_source, actor.full_name,
+                   e.description);
+}
+
+}  // namespace prefixd

@@ -1,0 +1,88 @@
+#include "backend/pg_values.h"
+
+namespace prefixd {
+
+namespace {
+
+// Elements of a one-dimensional array; a NULL element is nullopt.
+std::vector<std::optional<std::string>> array_elements(const pqxx::field& f) {
+  std::vector<std::optional<std::string>> out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done;
+       item = parser.get_next()) {
+    if (item.first == pqxx::array_parser::string_value) {
+      out.emplace_back(std::move(item.second));
+    } else if (item.first == pqxx::array_parser::null_value) {
+      out.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
+void append_quoted(std::string& out, const std::string& s) {
+  out.push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::optional<std::string> optional_text(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+
+std::optional<std::vector<std::string>> optional_text_array(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  std::vector<std::string> out;
+  for (auto& e : array_elements(f)) out.push_back(e.value_or(""));
+  return out;
+}
+
+Avps avps_from_array(const pqxx::field& f) {
+  Avps avps;
+  if (f.is_null()) return avps;
+  auto elements = array_elements(f);
+  for (size_t i = 0; i + 1 < elements.size(); i += 2) {
+    avps[elements[i].value_or("")] = elements[i + 1];
+  }
+  return avps;
+}
+
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& s : items) {
+    if (out.size() > 1) out.push_back(',');
+    append_quoted(out, s);
+  }
+  return out + "}";
+}
+
+std::string array_literal(const std::vector<int64_t>& items) {
+  std::string out = "{";
+  for (int64_t i : items) {
+    if (out.size() > 1) out.push_back(',');
+    out += std::to_string(i);
+  }
+  return out + "}";
+}
+
+std::string avps_literal(const Avps& avps) {
+  std::string out = "{";
+  for (const auto& [key, value] : avps) {
+    if (out.size() > 1) out.push_back(',');
+    append_quoted(out, key);
+    out.push_back(',');
+    if (value) {
+      append_quoted(out, *value);
+    } else {
+      out += "NULL";
+    }
+  }
+  return out + "}";
+}
+
+}  // namespace prefixd

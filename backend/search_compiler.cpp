@@ -1,0 +1,185 @@
+#include "backend/search_compiler.h"
+
+#include <charconv>
+
+#include "backend/errors.h"
+
+namespace prefixd {
+
+namespace {
+
+// Deep enough for any real query, shallow enough that recursion is safe.
+constexpr int kMaxDepth = 512;
+
+struct LeafOperator {
+  std::string_view name;
+  std::string_view sql;
+};
+
+// search.md §1.2. Word and symbol forms of the plain comparisons.
+constexpr LeafOperator kComparisons[] = {
+    {"equals", "="},
+    {"=", "="},
+    {"not_equals", "<>"},
+    {"!=", "<>"},
+    {"less", "<"},
+    {"<", "<"},
+    {"less_or_equal", "<="},
+    {"<=", "<="},
+    {"greater", ">"},
+    {">", ">"},
+    {"greater_or_equal", ">="},
+    {">=", ">="},
+    {"like", "LIKE"},
+    {"regex_match", "~*"},
+    {"~*", "~*"},
+    {"regex_not_match", "!~*"},
+    {"!~*", "!~*"},
+    {"~", "~"},
+    {"!~", "!~"},
+    {">>", ">>"},
+    {">>=", ">>="},
+    {"<<", "<<"},
+    {"<<=", "<<="},
+};
+
+constexpr std::string_view kContainment[] = {"contains", "contains_equals", "contained_within",
+                                             "contained_within_equals"};
+
+bool is_known_operator(std::string_view op) {
+  if (op == "and" || op == "or" || op == "is" || op == "is_not" || op == "equals_any") return true;
+  for (const auto& c : kComparisons) {
+    if (c.name == op) return true;
+  }
+  for (auto c : kContainment) {
+    if (c == op) return true;
+  }
+  return false;
+}
+
+std::string format_double(double d) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, ec == std::errc() ? ptr : buf);
+}
+
+}  // namespace
+
+std::optional<std::string> scalar_text(const QueryScalar& value) {
+  struct {
+    std::optional<std::string> operator()(std::monostate) const { return std::nullopt; }
+    std::optional<std::string> operator()(bool b) const { return b ? "true" : "false"; }
+    std::optional<std::string> operator()(int64_t i) const { return std::to_string(i); }
+    std::optional<std::string> operator()(double d) const { return format_double(d); }
+    std::optional<std::string> operator()(const std::string& s) const { return s; }
+  } visitor;
+  return std::visit(visitor, value);
+}
+
+CompiledQuery SearchCompiler::compile(Query& query) {
+  params_.clear();
+  CompiledQuery out;
+  out.sql = node(query, 0);
+  out.params = std::move(params_);
+  return out;
+}
+
+std::string SearchCompiler::bind(const QueryScalar& value) {
+  params_.push_back(scalar_text(value));
+  return "$" + std::to_string(next_param_++);
+}
+
+std::string SearchCompiler::node(Query& q, int depth) {
+  if (depth > kMaxDepth) {
+    throw NipapError(FaultCode::kInput,
+                     "query nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+  if (!q.op) throw NipapError(FaultCode::kMissingInput, "'operator' must be specified");
+  if (q.is_combining()) {
+    if (*q.op != "and" && *q.op != "or") {
+      if (!is_known_operator(*q.op)) {
+        throw NipapError(FaultCode::kNoSuchOperator, "No such operator " + *q.op);
+      }
+      throw NipapError(FaultCode::kNoSuchOperator,
+                       "operator '" + *q.op + "' cannot combine two queries; use 'and' or 'or'");
+    }
+    const std::string left = node(q.children[0], depth + 1);
+    const std::string right = node(q.children[1], depth + 1);
+    return "(" + left + (*q.op == "and" ? " AND " : " OR ") + right + ")";
+  }
+  return leaf(q);
+}
+
+std::string SearchCompiler::leaf(Query& q) {
+  if (!q.attribute) throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
+  const SearchAttribute* attr = nullptr;
+  for (const auto& a : attributes_) {
+    if (a.name == *q.attribute) attr = &a;
+  }
+  if (attr == nullptr) {
+    throw NipapError(FaultCode::kInput, "Search variable '" + *q.attribute + "' unknown");
+  }
+  std::string& op = *q.op;
+  if (object_ == SearchObject::kPrefix && *q.attribute == "vrf_id" &&
+      std::holds_alternative<std::monostate>(q.value)) {
+    q.value = int64_t{0};
+  }
+  const bool nil = std::holds_alternative<std::monostate>(q.value);
+  if (nil && op == "equals") op = "is";
+  if (nil && op == "not_equals") op = "is_not";
+  if (!is_known_operator(op))
+    throw NipapError(FaultCode::kNoSuchOperator, "No such operator " + op);
+
+  const std::string column(attr->sql);
+  const std::string type(attr->type);
+  if (op == "and" || op == "or") {
+    throw NipapError(FaultCode::kValue, "operator '" + op +
+                                            "' combines two queries; it cannot compare '" +
+                                            *q.attribute + "' with a value");
+  }
+  if (op == "is" || op == "is_not") {
+    const char* negate = op == "is" ? "" : " NOT";
+    if (nil) return "(" + column + " IS" + negate + " NULL)";
+    if (const bool* b = std::get_if<bool>(&q.value)) {
+      return "(" + column + " IS" + negate + (*b ? " TRUE)" : " FALSE)");
+    }
+    throw NipapError(FaultCode::kValue, "operator '" + op +
+                                            "' needs nil, true or false as its value, not '" +
+                                            scalar_text(q.value).value_or("") + "'");
+  }
+  if (op == "equals_any") {
+    if (type != "text[]") {
+      throw NipapError(FaultCode::kValue,
+                       "operator 'equals_any' applies to tags, not to '" + *q.attribute + "'");
+    }
+    return "(" + bind(q.value) + "::citext = ANY(" + column + "::citext[]))";
+  }
+  for (auto c : kContainment) {
+    if (c == op) {
+      // Word-form containment always tests the prefix's address range
+      // (search.md §1.4); other objects have no addresses.
+      if (object_ != SearchObject::kPrefix) {
+        throw NipapError(FaultCode::kValue, "operator '" + op + "' applies to prefixes only");
+      }
+      const std::string range = "iprange(prefix)";
+      const std::string value = bind(q.value) + "::iprange";
+      if (op == "contains") return "(" + range + " >> " + value + ")";
+      if (op == "contains_equals") return "(" + range + " >>= " + value + ")";
+      if (op == "contained_within") return "(" + range + " << " + value + ")";
+      return "(" + range + " <<= " + value + ")";
+    }
+  }
+  for (const auto& c : kComparisons) {
+    if (c.name != op) continue;
+    const std::string_view sql_op = c.sql;
+    if (sql_op == "LIKE" || sql_op == "~*" || sql_op == "!~*" || sql_op == "~" || sql_op == "!~") {
+      // A NULL attribute matches like the empty string (search.md §1.4).
+      return "(COALESCE(" + column + "::text, '') " + std::string(sql_op) + " " + bind(q.value) +
+             "::text)";
+    }
+    return "(" + column + " " + std::string(sql_op) + " " + bind(q.value) + "::" + type + ")";
+  }
+  throw NipapError(FaultCode::kNoSuchOperator, "No such operator " + op);
+}
+
+}  // namespace prefixd

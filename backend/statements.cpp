@@ -1,0 +1,19 @@
+// The table of every prepared statement, gathered from the backend modules.
+#include "backend/db_session.h"
+#include "backend/user_store.h"
+#include "backend/vrf_store.h"
+
+namespace prefixd {
+
+const std::vector<PreparedStatement>& all_statements() {
+  static const std::vector<PreparedStatement> kAll = [] {
+    std::vector<PreparedStatement> all;
+    for (const auto* module : {&user_store_statements(), &vrf_statements()}) {
+      all.insert(all.end(), module->begin(), module->end());
+    }
+    return all;
+  }();
+  return kAll;
+}
+
+}  // namespace prefixd

@@ -1,0 +1,335 @@
+#include "backend/vrf_store.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <charconv>
+
+#include "backend/audit_log.h"
+#include "backend/db_errors.h"
+#include "backend/errors.h"
+#include "backend/pg_values.h"
+#include "backend/search_compiler.h"
+
+namespace prefixd {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, rt, name, description, tags, hstore_to_array(avps), num_prefixes_v4::text, "
+    "num_prefixes_v6::text, total_addresses_v4::text, total_addresses_v6::text, "
+    "used_addresses_v4::text, used_addresses_v6::text, free_addresses_v4::text, "
+    "free_addresses_v6::text";
+constexpr const char* kOrder = " ORDER BY prefixd_rt_sort_key(rt) NULLS FIRST, id";
+
+const std::vector<SearchAttribute>& vrf_attributes() {
+  static const std::vector<SearchAttribute> kAttributes = {
+      {"id", "id", "integer"},
+      {"rt", "rt", "text"},
+      {"name", "name", "text"},
+      {"description", "description", "text"},
+      {"tags", "tags", "text[]"},
+      {"avps", "avps", "hstore"},
+      {"num_prefixes_v4", "num_prefixes_v4", "numeric"},
+      {"num_prefixes_v6", "num_prefixes_v6", "numeric"},
+      {"total_addresses_v4", "total_addresses_v4", "numeric"},
+      {"total_addresses_v6", "total_addresses_v6", "numeric"},
+      {"used_addresses_v4", "used_addresses_v4", "numeric"},
+      {"used_addresses_v6", "used_addresses_v6", "numeric"},
+      {"free_addresses_v4", "free_addresses_v4", "numeric"},
+      {"free_addresses_v6", "free_addresses_v6", "numeric"},
+  };
+  return kAttributes;
+}
+
+Vrf row_to_vrf(const pqxx::row& r) {
+  Vrf v;
+  v.id = r[0].as<int64_t>();
+  v.rt = optional_text(r[1]);
+  v.name = r[2].as<std::string>();
+  v.description = optional_text(r[3]);
+  v.tags = optional_text_array(r[4]);
+  v.avps = avps_from_array(r[5]);
+  BigCount* counters[] = {&v.num_prefixes_v4,    &v.num_prefixes_v6,   &v.total_addresses_v4,
+                          &v.total_addresses_v6, &v.used_addresses_v4, &v.used_addresses_v6,
+                          &v.free_addresses_v4,  &v.free_addresses_v6};
+  for (int i = 0; i < 8; ++i) *counters[i] = optional_text(r[6 + i]);
+  return v;
+}
+
+std::vector<Vrf> rows_to_vrfs(const pqxx::result& rows) {
+  std::vector<Vrf> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(row_to_vrf(r));
+  return out;
+}
+
+[[noreturn]] void invalid_rt() {
+  throw NipapError(
+      FaultCode::kValue,
+      "Invalid input for column rt, should be ASN:id (123:456) or IP:id (1.3.3.7:456)");
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// A 64-bit integer as Python's int() reads it (surrounding whitespace, a
+// sign, leading zeros); nullopt otherwise.
+std::optional<int64_t> parse_int64(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty() || s.front() == '+') return std::nullopt;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// An IPv4 address as PostgreSQL's inet input reads it, "/len" dropped.
+std::optional<std::string> parse_ipv4(std::string_view s) {
+  const size_t slash = s.find('/');
+  if (slash != std::string_view::npos) {
+    const auto len = parse_int64(s.substr(slash + 1));
+    if (!len || *len < 0 || *len > 32 || s.substr(slash + 1).find(' ') != std::string_view::npos) {
+      return std::nullopt;
+    }
+    s = s.substr(0, slash);
+  }
+  unsigned octets[4];
+  int n = 0;
+  size_t pos = 0;
+  while (n < 4) {
+    size_t end = s.find('.', pos);
+    std::string_view part = s.substr(pos, end == std::string_view::npos ? s.npos : end - pos);
+    if (part.empty() || part.size() > 3) return std::nullopt;
+    unsigned v = 0;
+    for (char c : part) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+      v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (v > 255) return std::nullopt;
+    octets[n++] = v;
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  if (n != 4 || s.find('.', pos) != std::string_view::npos) return std::nullopt;
+  return std::to_string(octets[0]) + "." + std::to_string(octets[1]) + "." +
+         std::to_string(octets[2]) + "." + std::to_string(octets[3]);
+}
+
+std::vector<std::optional<std::string>> spec_params(const VrfSpec& spec, std::string& where) {
+  std::vector<std::optional<std::string>> params;
+  auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
+    where += where.empty() ? " WHERE " : " AND ";
+    if (!value) {
+      where += std::string(column) + " IS NULL";
+      return;
+    }
+    params.push_back(std::move(value));
+    where += std::string(column) + " = $" + std::to_string(params.size()) + "::" + cast;
+  };
+  if (spec.id) add("id", std::to_string(*spec.id), "integer");
+  if (spec.rt) add("rt", *spec.rt, "text");
+  if (spec.name) add("name", *spec.name, "text");
+  return params;
+}
+
+std::string describe(const VrfChanges& attr) {
+  std::string out = "{";
+  auto item = [&](const char* key, const std::string& value) {
+    if (out.size() > 1) out += ", ";
+    out += "'" + std::string(key) + "': " + value;
+  };
+  auto text = [](const std::optional<std::string>& v) { return v ? "'" + *v + "'" : "None"; };
+  if (attr.rt) item("rt", text(*attr.rt));
+  if (attr.name) item("name", text(*attr.name));
+  if (attr.description) item("description", text(*attr.description));
+  if (attr.tags) {
+    std::string list = "[";
+    if (*attr.tags) {
+      for (const auto& t : **attr.tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
+    }
+    item("tags", *attr.tags ? list + "]" : "None");
+  }
+  if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
+  return out + "}";
+}
+
+void check_avps(const Change<Avps>& avps) {
+  if (avps && avps->count("")) {
+    throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+}
+
+// The rt a row will have, validated for that row (model.md §3.2).
+std::optional<std::string> rt_for_row(int64_t id, const std::optional<std::string>& rt) {
+  if (id == 0) {
+    if (rt) {
+      throw NipapError(FaultCode::kValue, "Invalid input for column rt, must be NULL for VRF id 0");
+    }
+    return std::nullopt;
+  }
+  if (!rt) invalid_rt();
+  return normalize_rt(*rt);
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& vrf_statements() {
+  static const std::vector<PreparedStatement> kStatements = {
+      {"vrf_insert",
+       "INSERT INTO ip_net_vrf (rt, name, description, tags, avps) "
+       "VALUES ($1, $2, $3, $4::text[], hstore($5::text[])) RETURNING id"},
+      {"audit_insert",
+       "INSERT INTO ip_net_log (vrf_id, vrf_rt, vrf_name, prefix_prefix, prefix_id, pool_name, "
+       "pool_id, username, authenticated_as, authoritative_source, full_name, description) "
+       "VALUES ($1, $2, $3, $4::cidr, $5, $6, $7, $8, $9, $10, $11, $12)"},
+      {"vrf_delete", "DELETE FROM ip_net_vrf WHERE id = $1"},
+      {"vrf_delete_prefixes",
+       // Hosts first, then longest prefixes first, so that no step removes
+       // something that still has children (model.md §3.3).
+       "DELETE FROM ip_net_plan WHERE vrf_id = $1"},
+  };
+  return kStatements;
+}
+
+std::string normalize_rt(std::string_view rt) {
+  const size_t colon = rt.find(':');
+  if (colon == std::string_view::npos || rt.find(':', colon + 1) != std::string_view::npos) {
+    invalid_rt();
+  }
+  const auto assigned = parse_int64(rt.substr(colon + 1));
+  if (!assigned) invalid_rt();
+  const std::string_view admin = rt.substr(0, colon);
+  if (const auto asn = parse_int64(admin)) {
+    return std::to_string(*asn) + ":" + std::to_string(*assigned);
+  }
+  if (const auto ip = parse_ipv4(admin)) return *ip + ":" + std::to_string(*assigned);
+  invalid_rt();
+}
+
+Vrf add_vrf(pqxx::transaction_base& tx, const Actor& actor, const VrfChanges& attr) {
+  check_avps(attr.avps);
+  const std::optional<std::string> rt = rt_for_row(-1, attr.rt ? *attr.rt : std::nullopt);
+  if (!attr.name || !*attr.name) throw NipapError(FaultCode::kValue, "'name' must not be nil");
+  // A nil tags list is stored as NULL (model.md §2.2).
+  std::optional<std::string> tags = "{}";
+  if (attr.tags) tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
+  const int64_t id = translate_db_errors([&] {
+    pqxx::row row = tx.exec_prepared1("vrf_insert", rt, **attr.name,
+                                      attr.description ? *attr.description : std::nullopt, tags,
+                                      avps_literal(attr.avps ? *attr.avps : Avps{}));
+    return row[0].as<int64_t>();
+  });
+  Vrf vrf =
+      rows_to_vrfs(
+          tx.exec_params(std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE id = $1", id))
+          .at(0);
+  write_audit(tx, actor,
+              {vrf.id, vrf.rt, vrf.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+               "Added VRF " + vrf.rt.value_or("None") + " with attr: " + describe(attr)});
+  return vrf;
+}
+
+std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec) {
+  std::string where;
+  auto params = spec_params(spec, where);
+  return translate_db_errors([&] {
+    return rows_to_vrfs(
+        tx.exec_params(std::string("SELECT ") + kColumns + " FROM ip_net_vrf" + where + kOrder,
+                       pqxx::prepare::make_dynamic_params(params)));
+  });
+}
+
+std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec,
+                           const VrfChanges& attr) {
+  check_avps(attr.avps);
+  if (spec.empty())
+    throw NipapError(FaultCode::kMissingInput,
+                     "a VRF specification key (id, rt or name) is required");
+  if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
+  if (attr.name && !*attr.name) throw NipapError(FaultCode::kValue, "'name' must not be nil");
+  std::vector<Vrf> matched = list_vrfs(tx, spec);
+  std::vector<int64_t> ids;
+  for (const Vrf& old : matched) {
+    const auto rt = rt_for_row(old.id, attr.rt ? *attr.rt : old.rt);
+    std::string set = "rt = $2";
+    std::vector<std::optional<std::string>> params = {std::to_string(old.id), rt};
+    auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
+      params.push_back(std::move(value));
+      set += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
+    };
+    if (attr.name) add("name", *attr.name, "");
+    if (attr.description) add("description", *attr.description, "");
+    if (attr.tags) {
+      add("tags",
+          *attr.tags ? std::optional<std::string>(array_literal(**attr.tags)) : std::nullopt,
+          "::text[]");
+    }
+    if (attr.avps) {
+      params.push_back(avps_literal(*attr.avps));
+      set += ", avps = hstore($" + std::to_string(params.size()) + "::text[])";
+    }
+    write_audit(tx, actor,
+                {old.id, old.rt, old.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                 "Edited VRF " + old.rt.value_or("None") + " attr: " + describe(attr)});
+    translate_db_errors([&] {
+      return tx.exec_params("UPDATE ip_net_vrf SET " + set + " WHERE id = $1::integer",
+                            pqxx::prepare::make_dynamic_params(params));
+    });
+    ids.push_back(old.id);
+  }
+  if (ids.empty()) return {};
+  return rows_to_vrfs(tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE id = ANY($1::integer[])" + kOrder,
+      array_literal(ids)));
+}
+
+void remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec) {
+  if (spec.empty()) {
+    throw NipapError(FaultCode::kMissingInput,
+                     "a VRF specification key (id, rt or name) is required");
+  }
+  const std::vector<Vrf> matched = list_vrfs(tx, spec);
+  for (const Vrf& vrf : matched) {
+    if (vrf.id == 0)
+      throw NipapError(FaultCode::kValue, "Prohibited delete of default VRF (id=0).");
+  }
+  for (const Vrf& vrf : matched) {
+    translate_db_errors([&] {
+      tx.exec_params("SELECT prefixd_lock_vrf($1)", vrf.id);
+      tx.exec_prepared("vrf_delete_prefixes", vrf.id);
+      return tx.exec_prepared("vrf_delete", vrf.id);
+    });
+    write_audit(tx, actor,
+                {vrf.id, vrf.rt, vrf.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                 "Removed vrf " + vrf.rt.value_or("None")});
+  }
+}
+
+std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,
+                             const SearchOptions& options) {
+  std::string where = "TRUE";
+  std::vector<std::optional<std::string>> params;
+  // An empty query {} means everything (search.md §1.1).
+  if (query.op || query.attribute || !query.children.empty()) {
+    SearchCompiler compiler(SearchObject::kVrf, vrf_attributes());
+    CompiledQuery compiled = compiler.compile(query);
+    where = compiled.sql;
+    params = std::move(compiled.params);
+  }
+  params.push_back(std::to_string(options.max_result));
+  params.push_back(std::to_string(options.offset));
+  const std::string n = std::to_string(params.size());
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE " + where +
+                          kOrder + " LIMIT $" + std::to_string(params.size() - 1) +
+                          "::bigint OFFSET $" + n + "::bigint";
+  return translate_db_errors([&] {
+    return rows_to_vrfs(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+  });
+}
+
+}  // namespace prefixd

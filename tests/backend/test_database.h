@@ -1,0 +1,78 @@
+// A fresh database for one test suite, on the private cluster the test
+// command started (PGHOST/PGPORT/PGUSER): extensions, every migration, and
+// the connection the backend functions run on. Dropped at the end.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "backend/db_session.h"
+#include "backend/migrations.h"
+#include "backend/model.h"
+
+namespace prefixd::testing {
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (std::getenv("PGHOST") == nullptr) {
+      if (std::getenv("PREFIXD_REQUIRE_DB")) {
+        FAIL() << "PGHOST is not set but PREFIXD_REQUIRE_DB is";
+      }
+      GTEST_SKIP() << "no PostgreSQL configured (PGHOST unset)";
+    }
+    name_ = "prefixd_gtest_" + std::to_string(getpid());
+    pqxx::connection admin("dbname=postgres");
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+    tx.exec("CREATE DATABASE " + tx.quote_name(name_));
+    conn_ = std::make_unique<pqxx::connection>("dbname=" + name_);
+    create_extensions(*conn_, {"ip4r", "hstore", "citext"});
+    apply_pending_migrations(*conn_, nullptr);
+    declare_statements(*conn_, true);
+  }
+
+  static void TearDownTestSuite() {
+    if (!conn_) return;
+    conn_.reset();
+    pqxx::connection admin("dbname=postgres");
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+  }
+
+  void SetUp() override {
+    if (!conn_) GTEST_SKIP();
+  }
+
+  // Runs fn in a transaction that commits.
+  template <typename Fn>
+  auto in_tx(Fn&& fn) {
+    pqxx::work tx(*conn_);
+    if constexpr (std::is_void_v<decltype(fn(tx))>) {
+      fn(tx);
+      tx.commit();
+    } else {
+      auto r = fn(tx);
+      tx.commit();
+      return r;
+    }
+  }
+
+  static std::string scalar(const std::string& sql) {
+    pqxx::work tx(*conn_);
+    auto r = tx.exec(sql);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+  }
+
+  static Actor actor() { return Actor{"alice", "alice", "Alice Example", "nipap"}; }
+
+  static inline std::string name_;
+  static inline std::unique_ptr<pqxx::connection> conn_;
+};
+
+}  // namespace prefixd::testing
