@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -48,6 +49,25 @@ struct HttpServerCallbacks {
 std::string_view HttpRequest::header(const char* name) const {
   const char* v = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
   return v ? std::string_view(v) : std::string_view();
+}
+
+std::string HttpRequest::header_values(const char* name) const {
+  struct Collect {
+    const char* name;
+    std::string out;
+  } collect{name, {}};
+  MHD_get_connection_values(
+      connection, MHD_HEADER_KIND,
+      [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+        auto* c = static_cast<Collect*>(cls);
+        if (key != nullptr && value != nullptr && strcasecmp(key, c->name) == 0) {
+          if (!c->out.empty()) c->out += ", ";
+          c->out += value;
+        }
+        return MHD_YES;
+      },
+      &collect);
+  return collect.out;
 }
 
 HttpServer::HttpServer(HttpLimits limits, HttpHandler handler, ConnectionObserver on_close)

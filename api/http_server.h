@@ -35,6 +35,8 @@ struct HttpRequest {
 
   // A request header (case-insensitive name), or empty when absent.
   std::string_view header(const char* name) const;
+  // Every value of a header that may repeat, in arrival order, joined with ", ".
+  std::string header_values(const char* name) const;
 };
 
 struct HttpResponse {

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 
+#include "api/allocation_methods.h"
+#include "api/asn_methods.h"
+#include "api/pool_methods.h"
+#include "api/prefix_methods.h"
+#include "api/smart_search_methods.h"
 #include "api/utility_methods.h"
 #include "api/vrf_methods.h"
 #include "backend/errors.h"
@@ -17,6 +22,22 @@ const std::vector<MethodDef>& api_methods() {
          "Returns the argument 'message' unchanged (nil when absent); with 'sleep', waits that "
          "many seconds first."},
         {"version", Access::kRead, handle_version, "Returns the version of prefixd."},
+        {"smart_search_vrf", Access::kRead, handle_smart_search_vrf,
+         "Searches VRFs with free text 'query_string' (words, RTs, attribute expressions, "
+         "and/or); also 'search_options' and 'extra_query'. Returns the interpretation too."},
+        {"smart_search_pool", Access::kRead, handle_smart_search_pool,
+         "Searches pools with free text 'query_string'; also 'search_options' and "
+         "'extra_query'. Returns the interpretation too."},
+        {"smart_search_prefix", Access::kRead, handle_smart_search_prefix,
+         "Searches prefixes with free text 'query_string' (addresses, prefixes, #tags, words, "
+         "attribute expressions, and/or, parentheses); also 'search_options' and "
+         "'extra_query'. Returns the interpretation too."},
+        {"smart_search_asn", Access::kRead, handle_smart_search_asn,
+         "Searches ASNs with free text 'query_string' (numbers and names); also "
+         "'search_options' and 'extra_query'. Returns the interpretation too."},
+        {"find_free_prefix", Access::kRead, handle_find_free_prefix,
+         "Finds free prefixes: 'args' holds from-pool (with family) or from-prefix (with "
+         "prefix_length), and count; 'vrf' names the VRF. Returns prefixes, lowest first."},
         {"add_vrf", Access::kWrite, handle_add_vrf,
          "Adds a VRF. Arguments: attr (rt and name required; description, tags, avps). Returns "
          "the new VRF."},
@@ -28,6 +49,53 @@ const std::vector<MethodDef>& api_methods() {
          "Removes the VRFs matching 'vrf' and every prefix in them."},
         {"search_vrf", Access::kRead, handle_search_vrf,
          "Searches VRFs with a structured 'query' and 'search_options' (max_result, offset)."},
+        {"add_prefix", Access::kWrite, handle_add_prefix,
+         "Adds a prefix. Arguments: attr (prefix, type and description or node required; "
+         "status, comment, node, pool_id/pool_name, vrf_id/vrf_rt/vrf_name, country, order_id, "
+         "customer_id, external_key, alarm_priority, monitor, vlan, tags, avps, expires). "
+         "Returns the new prefix."},
+        {"list_prefix", Access::kRead, handle_list_prefix,
+         "Lists prefixes matching the spec 'prefix' (exact attribute values; nil or {} for "
+         "all), ordered by VRF and prefix."},
+        {"edit_prefix", Access::kWrite, handle_edit_prefix,
+         "Sets the attributes 'attr' on the prefixes matching 'prefix'. Returns the edited "
+         "prefixes."},
+        {"remove_prefix", Access::kWrite, handle_remove_prefix,
+         "Removes the prefixes matching 'prefix' (id or prefix required); with 'recursive', "
+         "everything inside them too."},
+        {"search_prefix", Access::kRead, handle_search_prefix,
+         "Searches prefixes with a structured 'query' and 'search_options' (max_result, offset, "
+         "parents_depth, children_depth, include_all_parents, include_all_children, "
+         "include_neighbors, parent_prefix)."},
+        {"add_pool", Access::kWrite, handle_add_pool,
+         "Adds a pool. Arguments: attr (name, description and default_type required; "
+         "ipv4_default_prefix_length, ipv6_default_prefix_length, tags, avps). Returns the new "
+         "pool."},
+        {"list_pool", Access::kRead, handle_list_pool,
+         "Lists pools matching the spec 'pool' (id or name; nil or {} for all), ordered by name."},
+        {"edit_pool", Access::kWrite, handle_edit_pool,
+         "Sets the attributes 'attr' on the pool matching 'pool' (exactly one of id or name). "
+         "Returns the edited pools."},
+        {"remove_pool", Access::kWrite, handle_remove_pool,
+         "Removes the pools matching 'pool' (id or name); their member prefixes stay, detached."},
+        {"search_pool", Access::kRead, handle_search_pool,
+         "Searches pools with a structured 'query' (required) and 'search_options' (max_result, "
+         "offset)."},
+        {"add_asn", Access::kWrite, handle_add_asn,
+         "Adds an ASN. Arguments: attr (asn required, an integer; name). Returns the new ASN."},
+        {"list_asn", Access::kRead, handle_list_asn,
+         "Lists ASNs matching the spec 'asn' (asn or name; nil or {} for all), ordered by asn."},
+        {"edit_asn", Access::kWrite, handle_edit_asn,
+         "Sets the attributes 'attr' (name only) on the ASNs matching 'asn' (asn or name). "
+         "Returns the edited ASNs."},
+        {"remove_asn", Access::kWrite, handle_remove_asn,
+         "Removes the ASNs matching 'asn' (asn or name)."},
+        {"search_asn", Access::kRead, handle_search_asn,
+         "Searches ASNs with a structured 'query' (attributes asn, name; {} for all) and "
+         "'search_options' (max_result, offset)."},
+        {"search_tag", Access::kRead, handle_search_tag,
+         "Searches the distinct tags used on prefixes with a structured 'query' (attribute name; "
+         "{} for all) and 'search_options' (max_result, offset). Returns tags ordered by name."},
     };
     std::sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return m;

@@ -39,11 +39,13 @@ std::string json_escape(std::string_view s) {
 }  // namespace
 
 RequestRouter::RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits,
-                             std::size_t max_body_bytes, std::function<std::string()> health_detail)
+                             std::size_t max_body_bytes, std::function<std::string()> health_detail,
+                             TrustedProxies trusted_proxies)
     : services_(services),
       xmlrpc_(services, xmlrpc_limits),
       max_body_bytes_(max_body_bytes),
-      health_detail_(std::move(health_detail)) {}
+      health_detail_(std::move(health_detail)),
+      trusted_proxies_(std::move(trusted_proxies)) {}
 
 void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
   const auto start = std::chrono::steady_clock::now();
@@ -72,12 +74,19 @@ void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
+  auto* access = spdlog::get("access").get();
+  if (!access->should_log(spdlog::level::info)) return;
+  const std::string client =
+      trusted_proxies_.empty()
+          ? request.client_address
+          : trusted_proxies_.client_address(request.client_address,
+                                            request.header_values("X-Forwarded-For"));
   if (outcome.method.empty()) {
-    spdlog::get("access")->info("{} \"{} {}\" {} {:.3f}ms", request.client_address, request.method,
-                                path, response.status, micros / 1000.0);
+    access->info("{} \"{} {}\" {} {:.3f}ms", client, request.method, path, response.status,
+                 micros / 1000.0);
   } else {
-    spdlog::get("access")->info(
-        "{} \"{} {}\" {} {} {:.3f}ms", request.client_address, request.method, path, outcome.method,
+    access->info(
+        "{} \"{} {}\" {} {} {:.3f}ms", client, request.method, path, outcome.method,
         outcome.fault_code == 0 ? std::string("ok") : "fault " + std::to_string(outcome.fault_code),
         micros / 1000.0);
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/http_server.h"
+#include "api/trusted_proxies.h"
 #include "api/xmlrpc_frontend.h"
 
 namespace prefixd::api {
@@ -13,8 +14,10 @@ namespace prefixd::api {
 class RequestRouter {
  public:
   // `health_detail` adds worker facts (pid, slot, connections) to /healthz.
+  // The access log names the X-Forwarded-For client of a `trusted_proxies` peer.
   RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits, std::size_t max_body_bytes,
-                std::function<std::string()> health_detail);
+                std::function<std::string()> health_detail,
+                TrustedProxies trusted_proxies = TrustedProxies());
 
   void handle(HttpRequest& request, HttpResponse& response);
 
@@ -26,6 +29,7 @@ class RequestRouter {
   XmlRpcFrontend xmlrpc_;
   std::size_t max_body_bytes_;
   std::function<std::string()> health_detail_;
+  TrustedProxies trusted_proxies_;
   std::string buffer_;  // response body, reused between requests
 };
 

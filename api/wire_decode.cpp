@@ -4,6 +4,8 @@
 #include <set>
 
 #include "backend/errors.h"
+#include "backend/pg_values.h"
+#include "backend/pool_store.h"
 
 namespace prefixd::api {
 
@@ -93,6 +95,18 @@ QueryScalar scalar_of(const Value& v) {
     case Value::Type::kString:
     case Value::Type::kDateTime:
       return v.text();
+    case Value::Type::kArray: {
+      // A list of strings compares with an array attribute such as tags
+      // (prefix_search.jsonl seq 113): bound as a text[] literal.
+      std::vector<std::string> items;
+      for (const Value& item : v.as_array()) {
+        if (!item.is_string()) {
+          fail(FaultCode::kValue, "a query value must be a string, number, boolean or nil");
+        }
+        items.push_back(item.text());
+      }
+      return array_literal(items);
+    }
     default:
       fail(FaultCode::kValue, "a query value must be a string, number, boolean or nil");
   }
@@ -192,11 +206,97 @@ VrfChanges decode_vrf_attr(const Value* attr, bool adding) {
     out.avps = decode_avps(*v);
     if (out.avps->count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
   }
-  if (const Value* v = attr->find("rt")) out.rt = nullable_string(*v, "rt");
+  if (const Value* v = attr->find("rt")) {
+    // NIPAP reads a number as its text, which then fails the RT format
+    // check with the usual message (vrf.jsonl seq 58).
+    out.rt = v->is_int() ? std::optional<std::string>(std::to_string(v->as_int()))
+                         : nullable_string(*v, "rt");
+  }
   if (const Value* v = attr->find("name")) out.name = nullable_string(*v, "name");
   if (const Value* v = attr->find("description"))
     out.description = nullable_string(*v, "description");
   if (const Value* v = attr->find("tags")) out.tags = nullable_string_list(*v, "tags");
+  return out;
+}
+
+PoolSpec decode_pool_spec(const Value* spec) {
+  if (spec == nullptr || !spec->is_struct()) {
+    fail(FaultCode::kInput, "pool specification must be a dict");
+  }
+  const auto& s = spec->as_struct();
+  for (const auto& [key, value] : s) {
+    if (key != "id" && key != "name") {
+      fail(FaultCode::kExtraneousInput, "extraneous specification key " + key);
+    }
+  }
+  PoolSpec out;
+  if (const Value* id = spec->find("id")) {
+    // A boolean is not an integer here (pool.jsonl: NIPAP checks the type).
+    if (!id->is_int()) fail(FaultCode::kValue, "pool specification key 'id' must be an integer");
+    if (s.size() > 1) {
+      fail(FaultCode::kExtraneousInput,
+           "pool specification with 'id' should not contain anything else");
+    }
+    out.id = id->as_int();
+  } else if (const Value* name = spec->find("name")) {
+    if (!name->is_string())
+      fail(FaultCode::kValue, "pool specification key 'name' must be a string");
+    out.name = name->text();
+  }
+  return out;
+}
+
+PoolChanges decode_pool_attr(const Value* attr, bool adding) {
+  if (attr == nullptr || !attr->is_struct())
+    fail(FaultCode::kInput, "invalid input type, must be dict");
+  const auto& s = attr->as_struct();
+  if (adding) {
+    for (const char* required : {"name", "description", "default_type"}) {
+      if (!s.count(required))
+        fail(FaultCode::kMissingInput, std::string("missing attribute ") + required);
+    }
+  }
+  // member_prefixes_v4/_v6 are accepted and ignored (model.md §4.1 quirk).
+  static const std::set<std::string, std::less<>> kSettable = {"name",
+                                                               "description",
+                                                               "default_type",
+                                                               "ipv4_default_prefix_length",
+                                                               "ipv6_default_prefix_length",
+                                                               "tags",
+                                                               "avps",
+                                                               "member_prefixes_v4",
+                                                               "member_prefixes_v6"};
+  for (const auto& [key, value] : s) {
+    if (!kSettable.count(key)) fail(FaultCode::kExtraneousInput, "extraneous attribute " + key);
+  }
+  PoolChanges out;
+  if (const Value* v = attr->find("avps")) {
+    out.avps = decode_avps(*v);
+    if (out.avps->count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+  for (int family : {4, 6}) {
+    const char* key = family == 4 ? "ipv4_default_prefix_length" : "ipv6_default_prefix_length";
+    const Value* v = attr->find(key);
+    if (v == nullptr) continue;
+    std::optional<int64_t> length;
+    if (!v->is_nil()) {
+      length = python_int(*v);
+      if (!length) fail(FaultCode::kValue, default_prefix_length_message(family));
+      check_default_prefix_length(family, length);
+    }
+    (family == 4 ? out.ipv4_default_prefix_length : out.ipv6_default_prefix_length) = length;
+  }
+  if (const Value* v = attr->find("name")) out.name = nullable_string(*v, "name");
+  if (const Value* v = attr->find("description"))
+    out.description = nullable_string(*v, "description");
+  if (const Value* v = attr->find("default_type")) {
+    if (!v->is_nil() && !v->is_string()) {
+      fail(FaultCode::kValue, "'default_type' must be one of reservation, assignment, host or nil");
+    }
+    out.default_type = nullable_string(*v, "default_type");
+  }
+  if (const Value* v = attr->find("tags")) out.tags = nullable_string_list(*v, "tags");
+  out.member_prefixes = s.count("member_prefixes_v4") || s.count("member_prefixes_v6");
   return out;
 }
 
@@ -210,7 +310,10 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
   SearchOptions out;
   echo.clear();
   if (options != nullptr && !options->is_nil()) {
-    if (!options->is_struct()) fail(FaultCode::kInput, "'search_options' must be a struct");
+    if (!options->is_struct()) {
+      fail(FaultCode::kValue,
+           "Invalid value for option 'max_result'. Only integer values allowed.");
+    }
     echo = options->as_struct();
   }
   for (const char* key : {"max_result", "offset"}) {

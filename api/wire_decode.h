@@ -20,6 +20,14 @@ VrfSpec decode_vrf_spec(const Value* spec);
 // `adding`: add_vrf's required keys (rt, then name) must be present.
 VrfChanges decode_vrf_attr(const Value* attr, bool adding);
 
+// A pool spec (xmlrpc.md §6): `id` alone, or `name`. nil or a non-struct is
+// refused with 1100 'pool specification must be a dict'.
+PoolSpec decode_pool_spec(const Value* spec);
+// `adding`: add_pool's required keys (name, description, default_type, in
+// that order) must be present. Default lengths are converted as Python's
+// int() does and range-checked (model.md §4.2).
+PoolChanges decode_pool_attr(const Value* attr, bool adding);
+
 // A structured query (search.md §1). nil or a non-struct is refused.
 Query decode_query(const Value* query);
 

@@ -8,6 +8,13 @@ namespace prefixd::api {
 
 namespace {
 
+std::string_view introspection_help(std::string_view name) {
+  if (name == "system.listMethods") return "Returns the names of every method this server offers.";
+  if (name == "system.methodHelp") return "Returns the help text of the method it is given.";
+  if (name == "system.methodSignature") return "Signatures are not supported.";
+  return "";
+}
+
 // NIPAP's introspection (SimpleXMLRPCDispatcher's): no authentication, no
 // argument struct. system.multicall is deliberately absent.
 bool handle_introspection(const XmlRpcCall& call, XmlRpcResponseWriter& w) {
@@ -30,21 +37,27 @@ bool handle_introspection(const XmlRpcCall& call, XmlRpcResponseWriter& w) {
     return true;
   }
   if (name == "system.methodHelp" || name == "system.methodSignature") {
-    if (call.params.size() != 1) {
-      throw NipapError(
-          FaultCode::kGeneric,
-          "<class 'TypeError'>:SimpleXMLRPCDispatcher.system_" +
-              std::string(name == "system.methodHelp" ? "methodHelp" : "methodSignature") +
-              "() takes 2 positional arguments but " + std::to_string(call.params.size() + 1) +
-              " were given");
+    const std::string function =
+        name == "system.methodHelp" ? "system_methodHelp" : "system_methodSignature";
+    if (call.params.empty()) {
+      throw NipapError(FaultCode::kGeneric,
+                       "<class 'TypeError'>:SimpleXMLRPCDispatcher." + function +
+                           "() missing 1 required positional argument: 'method_name'");
+    }
+    if (call.params.size() > 1) {
+      throw NipapError(FaultCode::kGeneric, "<class 'TypeError'>:SimpleXMLRPCDispatcher." +
+                                                function + "() takes 2 positional arguments but " +
+                                                std::to_string(call.params.size() + 1) +
+                                                " were given");
     }
     if (name == "system.methodSignature") {
       w.write_string("signatures not supported");
       return true;
     }
-    const MethodDef* m =
-        call.params[0].is_string() ? find_api_method(call.params[0].text()) : nullptr;
-    w.write_string(m ? m->help : "");
+    std::string_view asked;
+    if (call.params[0].is_string()) asked = call.params[0].text();
+    const MethodDef* m = find_api_method(asked);
+    w.write_string(m ? m->help : introspection_help(asked));
     return true;
   }
   return false;

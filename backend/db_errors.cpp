@@ -40,7 +40,9 @@ const std::map<std::string, std::string>& index_comments() {
       {"ip_net_vrf__name__index", "VRF name"},
       {"ip_net_pool__name__index", "pool name"},
       {"ip_net_plan__vrf_id_prefix__index", "prefix"},
-      {"ip_net_asn_pkey", "asn"},
+      // The primary key has no comment; NIPAP prints Python's None there
+      // (asn.jsonl seq 12).
+      {"ip_net_asn_pkey", "None"},
   };
   return kComments;
 }

@@ -94,7 +94,13 @@ std::string SearchCompiler::node(Query& q, int depth) {
     throw NipapError(FaultCode::kInput,
                      "query nested deeper than " + std::to_string(kMaxDepth) + " levels");
   }
-  if (!q.op) throw NipapError(FaultCode::kMissingInput, "'operator' must be specified");
+  if (!q.op) {
+    // An empty query {} where a query is required (search.md §1.1).
+    if (!q.attribute && q.children.empty()) {
+      throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
+    }
+    throw NipapError(FaultCode::kMissingInput, "'operator' must be specified");
+  }
   if (q.is_combining()) {
     if (*q.op != "and" && *q.op != "or") {
       if (!is_known_operator(*q.op)) {
@@ -173,6 +179,19 @@ std::string SearchCompiler::leaf(Query& q) {
     if (c.name != op) continue;
     const std::string_view sql_op = c.sql;
     if (sql_op == "LIKE" || sql_op == "~*" || sql_op == "!~*" || sql_op == "~" || sql_op == "!~") {
+      // ASN, tag, pool and VRF searches do not coalesce: a NULL name never
+      // matches, not even a negated regex (asn.jsonl seq 75-77, pool.jsonl
+      // seq 154, vrf.jsonl seq 175, 193, 195).
+      if (object_ == SearchObject::kAsn || object_ == SearchObject::kTag ||
+          object_ == SearchObject::kPool || object_ == SearchObject::kVrf) {
+        return "(" + column + "::text " + std::string(sql_op) + " " + bind(q.value) + "::text)";
+      }
+      // Prefixes: the symbol forms compare the column as it is, so NULL
+      // never matches and a non-text column is refused (prefix_search.jsonl
+      // seq 46, 47, 92, 116).
+      if (op == sql_op && sql_op != "LIKE") {
+        return "(" + column + " " + std::string(sql_op) + " " + bind(q.value) + "::text)";
+      }
       // A NULL attribute matches like the empty string (search.md §1.4).
       return "(COALESCE(" + column + "::text, '') " + std::string(sql_op) + " " + bind(q.value) +
              "::text)";

@@ -1,5 +1,8 @@
 // The table of every prepared statement, gathered from the backend modules.
+#include "backend/asn_store.h"
 #include "backend/db_session.h"
+#include "backend/pool_store.h"
+#include "backend/prefix_store.h"
 #include "backend/user_store.h"
 #include "backend/vrf_store.h"
 
@@ -8,7 +11,8 @@ namespace prefixd {
 const std::vector<PreparedStatement>& all_statements() {
   static const std::vector<PreparedStatement> kAll = [] {
     std::vector<PreparedStatement> all;
-    for (const auto* module : {&user_store_statements(), &vrf_statements()}) {
+    for (const auto* module : {&user_store_statements(), &vrf_statements(), &pool_statements(),
+                               &asn_statements(), &prefix_statements()}) {
       all.insert(all.end(), module->begin(), module->end());
     }
     return all;

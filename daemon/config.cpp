@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "api/trusted_proxies.h"
+
 namespace prefixd::daemon {
 
 namespace {
@@ -44,6 +46,8 @@ std::string allowed_text(const ConfigKey& key) {
     }
     case K::kListen:
       return "ADDRESS:PORT, e.g. 127.0.0.1:1337 or [::1]:1337";
+    case K::kAddressList:
+      return "a list of IP addresses or CIDR networks, e.g. [127.0.0.1, 10.0.0.0/8, ::1]";
     default:
       return "a string";
   }
@@ -94,6 +98,22 @@ void apply(Config& config, const ConfigKey& key, const std::string& value, bool 
           } catch (const ConfigError&) {
             bad_value(key, value);
           }
+        } else if constexpr (std::is_same_v<M, std::vector<std::string> Config::*>) {
+          // Comma-separated items (the command line's form of a list).
+          std::vector<std::string> items;
+          std::istringstream in(value);
+          for (std::string item; std::getline(in, item, ',');) {
+            item.erase(0, item.find_first_not_of(" \t"));
+            item.erase(item.find_last_not_of(" \t") + 1);
+            if (item.empty()) continue;
+            try {
+              api::parse_network(item);
+            } catch (const std::invalid_argument&) {
+              bad_value(key, item);
+            }
+            items.push_back(item);
+          }
+          config.*member = std::move(items);
         }
       },
       key.field);
@@ -128,6 +148,24 @@ void load_node(Config& config, const YAML::Node& node, const std::string& prefix
     }
     const ConfigKey* key = find_key(path);
     if (key == nullptr) throw ConfigError("unknown configuration key '" + path + "'");
+    if (key->kind == K::kAddressList && !value.IsScalar()) {
+      if (!value.IsNull() && !value.IsSequence()) {
+        throw ConfigError("configuration key '" + path +
+                          "' must be a list; allowed: " + allowed_text(*key));
+      }
+      std::string items;
+      for (const auto& item : value) {
+        if (!item.IsScalar() || item.Scalar().empty() ||
+            item.Scalar().find(',') != std::string::npos) {
+          throw ConfigError("configuration key '" + path + "': invalid list item" +
+                            (item.IsScalar() ? " '" + item.Scalar() + "'" : std::string()) +
+                            "; allowed: " + allowed_text(*key));
+        }
+        items += (items.empty() ? "" : ",") + item.Scalar();
+      }
+      apply(config, *key, items, false);
+      continue;
+    }
     if (!value.IsScalar() && !value.IsNull()) {
       throw ConfigError("configuration key '" + path +
                         "' must be a single value; allowed: " + allowed_text(*key));
@@ -141,6 +179,10 @@ void load_node(Config& config, const YAML::Node& node, const std::string& prefix
 }
 
 }  // namespace
+
+std::string config_key_allowed(const ConfigKey& key) {
+  return allowed_text(key);
+}
 
 std::string ListenAddress::text() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -181,6 +223,11 @@ const std::vector<ConfigKey>& config_keys() {
        "Address and TCP port to serve HTTP on (XML-RPC at /XMLRPC and /RPC2). [::]:1337 listens "
        "on every address.",
        0, 0, nullptr, &Config::listen},
+      {"trusted_proxies", K::kAddressList, "[]",
+       "Reverse proxies (addresses or CIDR networks) allowed to name the client in "
+       "X-Forwarded-For. A request from one of them is logged with the client address found "
+       "there; any other request with its TCP peer's address.",
+       0, 0, nullptr, &Config::trusted_proxies},
       {"workers", K::kInt, "0",
        "Worker processes, each with its own database connection. 0 means one per online CPU.", 0,
        256, nullptr, &Config::workers},
@@ -322,7 +369,8 @@ std::string default_config_text() {
       line += " " + word;
     }
     if (!line.empty()) out += indent + "#" + line + "\n";
-    if (key.kind == K::kInt || key.kind == K::kChoice || key.kind == K::kBool) {
+    if (key.kind == K::kInt || key.kind == K::kChoice || key.kind == K::kBool ||
+        key.kind == K::kAddressList) {
       out += indent + "#   allowed: " + allowed_text(key) + "\n";
     }
     std::string def = key.default_text;

@@ -19,6 +19,8 @@ struct ListenAddress {
 
 struct Config {
   ListenAddress listen;
+  // Peers whose X-Forwarded-For names the client in the access log.
+  std::vector<std::string> trusted_proxies;
   long workers = 0;  // 0: one per online CPU
   std::string pid_file;
   std::string user;
@@ -53,7 +55,7 @@ struct Config {
 };
 
 struct ConfigKey {
-  enum class Kind { kString, kOptionalString, kInt, kBool, kChoice, kListen };
+  enum class Kind { kString, kOptionalString, kInt, kBool, kChoice, kListen, kAddressList };
   const char* path;  // "database.host"
   Kind kind;
   const char* default_text;  // as written in YAML; "" for unset
@@ -62,11 +64,15 @@ struct ConfigKey {
   long max = 0;
   const char* choices = nullptr;  // kChoice: "a|b|c"
   std::variant<std::monostate, std::string Config::*, std::optional<std::string> Config::*,
-               long Config::*, bool Config::*, ListenAddress Config::*>
+               long Config::*, bool Config::*, ListenAddress Config::*,
+               std::vector<std::string> Config::*>
       field;
 };
 
 const std::vector<ConfigKey>& config_keys();
+
+// What a key accepts, in words ("an integer from 0 to 256").
+std::string config_key_allowed(const ConfigKey& key);
 
 class ConfigError : public std::runtime_error {
  public:
@@ -78,7 +84,8 @@ class ConfigError : public std::runtime_error {
 Config load_config_file(const std::string& path);
 Config load_config_text(const std::string& yaml_text, const std::string& origin);
 
-// Sets one key from text, as the command line does ("workers", "4").
+// Sets one key from text, as the command line does ("workers", "4"; a list
+// key takes comma-separated items).
 void set_config_key(Config& config, const std::string& path, const std::string& value);
 
 // The commented default configuration file (etc/prefixd.yaml is this text).

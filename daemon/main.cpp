@@ -8,6 +8,7 @@
 #include "daemon/admin_commands.h"
 #include "daemon/config.h"
 #include "daemon/logging.h"
+#include "daemon/man_page.h"
 #include "daemon/master.h"
 #include "daemon/process_title.h"
 
@@ -51,17 +52,26 @@ int main(int argc, char** argv) {
   CommandLine cl;
   app.add_option("-c,--config", cl.config_path,
                  std::string("configuration file (default: ") + kDefaultConfigPath +
-                     " when it exists, else built-in defaults)");
-  app.add_option("--workers", cl.workers, "worker processes (0: one per CPU)")
-      ->check(CLI::Range(0, 256));
-  app.add_option("--listen", cl.listen, "address to serve on, ADDRESS:PORT");
-  app.add_option("--pid-file", cl.pid_file, "write the master's pid to this file");
+                     " when it exists, else built-in defaults)")
+      ->type_name("FILE");
+  app.add_option("--workers", cl.workers, "worker processes, 0 to 256 (0: one per CPU)")
+      ->check(CLI::Range(0, 256).description(""))
+      ->type_name("N");
+  app.add_option("--listen", cl.listen, "address to serve on, ADDRESS:PORT")
+      ->type_name("ADDRESS:PORT");
+  app.add_option("--pid-file", cl.pid_file, "write the master's pid to this file")
+      ->type_name("FILE");
   app.add_flag("--check-config", cl.check_config,
                "validate the configuration, print the result and exit");
   app.add_flag("-f,--foreground", cl.foreground,
                "stay in the foreground and log to stderr (default: detach)");
   app.add_flag("--print-default-config", cl.print_default_config,
                "print the commented default configuration and exit");
+  // Hidden: the build generates the man pages' option and key lists with it.
+  std::string man_page;
+  app.add_option("--print-man-page", man_page, "print the generated part of a man page")
+      ->check(CLI::IsMember({"command", "config"}))
+      ->group("");
 
   auto* serve = app.add_subcommand("serve", "run the daemon (the default command)");
   serve->fallthrough();
@@ -101,6 +111,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (!man_page.empty()) {
+    std::cout << (man_page == "config" ? config_man_section() : command_man_sections(app));
+    return 0;
+  }
   if (cl.print_default_config) {
     std::cout << default_config_text();
     return 0;

@@ -11,12 +11,16 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -73,6 +77,86 @@ int bind_listener(const ListenAddress& address) {
   return fd;
 }
 
+// systemd's readiness protocol (sd_notify(3)) spoken directly: one datagram
+// per state change to $NOTIFY_SOCKET, a socket path or, after '@', an
+// abstract name. Without NOTIFY_SOCKET it does nothing.
+class Notifier {
+ public:
+  Notifier() {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (path != nullptr && (path[0] == '/' || path[0] == '@') &&
+        std::strlen(path) < sizeof(sockaddr_un::sun_path)) {
+      path_ = path;
+    }
+    // The workers must not speak for the service.
+    unsetenv("NOTIFY_SOCKET");
+  }
+  bool enabled() const { return !path_.empty(); }
+
+  void send(const std::string& message) const {
+    if (path_.empty()) return;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.data(), path_.size());
+    if (path_[0] == '@') addr.sun_path[0] = '\0';
+    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path_.size());
+    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+                         reinterpret_cast<const sockaddr*>(&addr), length) < 0) {
+      spdlog::warn("cannot notify the service manager at {}: {}", path_, errno_text());
+    }
+    if (fd >= 0) close(fd);
+  }
+
+ private:
+  std::string path_;
+};
+
+std::string monotonic_usec() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::to_string(static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000);
+}
+
+// True when GET /healthz on the daemon's own listen address answers 200.
+bool health_ok(const ListenAddress& listen) {
+  std::string host = listen.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(listen.port).c_str(), &hints, &res) != 0) {
+    return false;
+  }
+  const int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = false;
+  if (fd >= 0) {
+    const timeval timeout{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    const std::string request = "GET /healthz HTTP/1.0\r\nHost: " + listen.text() +
+                                "\r\nUser-Agent: prefixd-master\r\n\r\n";
+    if (connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+      std::string head;
+      char buf[256];
+      ssize_t n;
+      while (head.find('\n') == std::string::npos && head.size() < 4096 &&
+             (n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        head.append(buf, static_cast<size_t>(n));
+      }
+      ok = head.rfind("HTTP/1.", 0) == 0 && head.size() > 12 && head.compare(8, 5, " 200 ") == 0;
+    }
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return ok;
+}
+
 struct Slot {
   int listen_fd = -1;
   int handoff_receive = -1;
@@ -103,6 +187,7 @@ class Master {
   void write_pid_file();
   void drop_privileges();
   bool slot_has_live_child(int slot) const;
+  void check_ready();
 
   Config config_;
   MasterOptions options_;
@@ -112,7 +197,37 @@ class Master {
   std::map<int, Clock::time_point> respawn_at_;
   std::map<int, std::chrono::milliseconds> backoff_;
   int pid_fd_ = -1;
+  Notifier notifier_;
+  bool ready_ = false;
+  Clock::time_point next_health_check_;
+  std::chrono::milliseconds health_interval_{100};
 };
+
+// READY=1 goes out once the workers serve and /healthz answers 200 (a
+// worker reaches the database); until then /healthz is polled with growing
+// pauses, so a database that is still starting delays readiness, not start-up.
+void Master::check_ready() {
+  if (ready_ || !notifier_.enabled() || Clock::now() < next_health_check_) return;
+  // Every worker must reach the database, not just the one that happens to
+  // answer the master's own /healthz request.
+  bool all_ok = true;
+  for (int i = 0; i < shared_->active_slots.load(); ++i) {
+    all_ok = all_ok && shared_->slots[i].database_ok.load() == 1;
+  }
+  if (all_ok && health_ok(config_.listen)) {
+    ready_ = true;
+    spdlog::info("ready: /healthz answers 200");
+    notifier_.send("READY=1\nMAINPID=" + std::to_string(getpid()) + "\nSTATUS=serving on http://" +
+                   config_.listen.text() + " with " + std::to_string(shared_->active_slots.load()) +
+                   " worker(s)");
+    return;
+  }
+  if (health_interval_ == std::chrono::milliseconds(100)) {
+    notifier_.send("STATUS=waiting for /healthz to answer 200 (is the database reachable?)");
+  }
+  next_health_check_ = Clock::now() + health_interval_;
+  health_interval_ = std::min(health_interval_ * 3 / 2, std::chrono::milliseconds(2000));
+}
 
 void Master::open_slot(int index) {
   if (static_cast<int>(slots_.size()) <= index) slots_.resize(index + 1);
@@ -127,6 +242,7 @@ void Master::open_slot(int index) {
   s.handoff_send = pair[1];
   shared_->slots[index].connections.store(0);
   shared_->slots[index].accepting_pid.store(0);
+  shared_->slots[index].database_ok.store(0);
 }
 
 void Master::close_slot(int index) {
@@ -431,14 +547,27 @@ int Master::run() {
   spdlog::info("prefixd {} serving on http://{} with {} worker(s)", prefixd::kVersion,
                config_.listen.text(), count);
 
+  check_ready();
   for (;;) {
-    timespec ts{0, 200 * 1000 * 1000};
+    timespec ts{0, (ready_ || !notifier_.enabled() ? 200 : 50) * 1000 * 1000};
     siginfo_t info;
     const int sig = sigtimedwait(&handled, &info, &ts);
-    if (sig == SIGTERM || sig == SIGINT) return shutdown();
-    if (sig == SIGHUP) reload();
+    if (sig == SIGTERM || sig == SIGINT) {
+      notifier_.send("STOPPING=1\nSTATUS=draining");
+      return shutdown();
+    }
+    if (sig == SIGHUP) {
+      // Not yet ready: systemd still waits for the first READY=1.
+      if (ready_) notifier_.send("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
+      reload();
+      if (ready_) {
+        notifier_.send("READY=1\nSTATUS=serving on http://" + config_.listen.text() + " with " +
+                       std::to_string(shared_->active_slots.load()) + " worker(s)");
+      }
+    }
     reap();
     respawn_due();
+    check_ready();
   }
 }
 

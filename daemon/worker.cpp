@@ -82,8 +82,10 @@ class Worker {
         authenticator_(std::chrono::seconds(config.auth_cache_timeout)),
         services_{db_, authenticator_,
                   api::ApiSettings{static_cast<double>(config.max_echo_sleep)}},
-        router_(services_, api::XmlRpcLimits{static_cast<size_t>(config.max_nesting)},
-                static_cast<size_t>(config.max_body_bytes), [this] { return health_detail(); }),
+        router_(
+            services_, api::XmlRpcLimits{static_cast<size_t>(config.max_nesting)},
+            static_cast<size_t>(config.max_body_bytes), [this] { return health_detail(); },
+            api::TrustedProxies(config.trusted_proxies)),
         http_(
             api::HttpLimits{static_cast<size_t>(config.max_body_bytes),
                             static_cast<unsigned>(config.idle_timeout),
@@ -218,7 +220,9 @@ int Worker::run() {
   epoll_event events[32];
   for (;;) {
     int timeout = http_.timeout_ms();
-    if (draining_) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+    // Without a database the worker keeps retrying on its own (with the
+    // session's backoff), so it recovers even when no call comes in.
+    if (draining_ || !db_.connected()) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
     const int n = epoll_wait(epoll_, events, 32, timeout);
     for (int i = 0; i < n; ++i) {
       switch (events[i].data.u64) {
@@ -238,6 +242,14 @@ int Worker::run() {
       }
     }
     http_.run();
+    if (!db_.connected() && !draining_) {
+      try {
+        db_.connection();
+      } catch (const std::exception&) {
+        // Logged by the session; retried after its backoff.
+      }
+    }
+    slot_.database_ok.store(db_.connected() ? 1 : 0);
     if (draining_ &&
         (http_.requests_in_flight() == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) {
       break;

@@ -14,6 +14,8 @@ inline constexpr int kMaxWorkers = 256;
 struct SlotState {
   std::atomic<int> connections{0};
   std::atomic<pid_t> accepting_pid{0};  // 0: no worker accepts in this slot
+  // 1 while the slot's worker holds a working database connection.
+  std::atomic<int> database_ok{0};
 };
 
 struct SharedSlots {

@@ -1,0 +1,135 @@
+#include "api/allocation_methods.h"
+
+#include "api/wire_decode.h"
+#include "backend/errors.h"
+
+namespace prefixd::api {
+
+namespace {
+
+[[noreturn]] void fail(FaultCode code, const std::string& message) {
+  throw NipapError(code, message);
+}
+
+// int() of a number or numeric string, as NIPAP applies it to these args.
+std::optional<int64_t> integer_of(const Value& v) {
+  if (v.type() == Value::Type::kInt || v.type() == Value::Type::kBool) return v.as_int();
+  if (v.is_string()) {
+    const std::string& s = v.text();
+    size_t pos = 0;
+    try {
+      const long long n = std::stoll(s, &pos, 10);
+      if (pos == s.size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+PoolRef decode_pool_ref(const Value& spec) {
+  if (!spec.is_struct()) fail(FaultCode::kInput, "pool specification must be a dict");
+  const auto& s = spec.as_struct();
+  if (s.count("id") && s.size() > 1) {
+    fail(FaultCode::kExtraneousInput,
+         "pool specification with 'id' should not contain anything else");
+  }
+  for (const auto& [key, value] : s) {
+    if (key != "id" && key != "name")
+      fail(FaultCode::kExtraneousInput, "extraneous specification key " + key);
+  }
+  PoolRef ref;
+  if (const Value* id = spec.find("id")) {
+    if (!id->is_int()) fail(FaultCode::kValue, "pool specification key 'id' must be an integer");
+    ref.id = id->as_int();
+  } else if (const Value* name = spec.find("name")) {
+    if (!name->is_string())
+      fail(FaultCode::kValue, "pool specification key 'name' must be a string");
+    ref.name = name->text();
+  } else {
+    fail(FaultCode::kMissingInput, "pool specification must contain 'id' or 'name'");
+  }
+  return ref;
+}
+
+}  // namespace
+
+AllocationArgs decode_allocation_args(const Value* args) {
+  if (args == nullptr || !args->is_struct()) {
+    fail(FaultCode::kInput, "invalid input, please provide dict as args");
+  }
+  AllocationArgs out;
+  if (const Value* count = args->find("count")) {
+    const auto n = integer_of(*count);
+    if (!n) fail(FaultCode::kValue, "'count' must be an integer");
+    if (*n > 1000) fail(FaultCode::kValue, "count over the maximum result size");
+    out.count = *n < 1 ? 1 : static_cast<int>(*n);
+  }
+  const Value* pool = args->find("from-pool");
+  const Value* prefixes = args->find("from-prefix");
+  const Value* family = args->find("family");
+  const Value* length = args->find("prefix_length");
+  if (pool && prefixes) fail(FaultCode::kInput, "specify 'from-pool' OR 'from-prefix'");
+  if (pool) {
+    if (!family) fail(FaultCode::kMissingInput, "'family' must be specified with 'from-pool' mode");
+    const auto f = integer_of(*family);
+    if (!f || (*f != 4 && *f != 6))
+      fail(FaultCode::kValue, "incorrect family specified, must be 4 or 6");
+    out.family = static_cast<int>(*f);
+    out.from_pool = decode_pool_ref(*pool);
+  } else if (prefixes) {
+    if (!prefixes->is_array()) fail(FaultCode::kInput, "from-prefix should be a list");
+    if (!length)
+      fail(FaultCode::kMissingInput, "'prefix_length' must be specified with 'from-prefix'");
+    if (family)
+      fail(FaultCode::kExtraneousInput, "'family' is superfluous when in 'from-prefix' mode");
+    std::vector<std::string> list;
+    for (const Value& p : prefixes->as_array()) {
+      if (!p.is_string()) fail(FaultCode::kInput, "from-prefix should be a list of prefix strings");
+      list.push_back(p.text());
+    }
+    out.from_prefix = std::move(list);
+  } else {
+    fail(FaultCode::kMissingInput, "specify 'from-pool' or 'from-prefix'");
+  }
+  if (length && !(pool && length->is_nil())) {
+    const auto n = integer_of(*length);
+    if (!n) fail(FaultCode::kValue, "prefix length must be integer");
+    out.prefix_length = *n;
+  }
+  return out;
+}
+
+VrfChoice resolve_vrf_argument(pqxx::transaction_base& tx, const Value* vrf) {
+  // NIPAP reads only the first usable key and treats anything else as the
+  // default VRF (prefix_alloc.jsonl: {'foo': 1}, a bare string).
+  if (vrf == nullptr || !vrf->is_struct()) return std::nullopt;
+  pqxx::result r;
+  if (const Value* id = vrf->find("id")) {
+    if (id->is_nil()) return int64_t{0};
+    if (!id->is_int()) fail(FaultCode::kValue, "VRF specification key 'id' must be an integer.");
+    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE id = $1", id->as_int());
+  } else if (const Value* rt = vrf->find("rt")) {
+    if (!rt->is_string()) fail(FaultCode::kValue, "VRF specification key 'rt' must be a string.");
+    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE rt = $1", rt->text());
+  } else if (const Value* name = vrf->find("name")) {
+    if (!name->is_string())
+      fail(FaultCode::kValue, "VRF specification key 'name' must be a string.");
+    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE name = $1", name->text());
+  } else {
+    return std::nullopt;
+  }
+  if (r.empty()) fail(FaultCode::kNonExistent, "No matching VRF found.");
+  return r[0][0].as<int64_t>();
+}
+
+void handle_find_free_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  const AllocationArgs decoded = decode_allocation_args(argument(args, "args"));
+  const auto found = ctx.services.db.run([&](pqxx::work& tx) {
+    return find_free_prefix(tx, resolve_vrf_argument(tx, argument(args, "vrf")), decoded);
+  });
+  out.begin_array();
+  for (const auto& p : found) out.write_string(p);
+  out.end_array();
+}
+
+}  // namespace prefixd::api

@@ -1,0 +1,183 @@
+#include "api/smart_search_methods.h"
+
+#include <functional>
+
+#include "api/model_writer.h"
+#include "api/prefix_decode.h"
+#include "api/wire_decode.h"
+#include "backend/asn_store.h"
+#include "backend/errors.h"
+#include "backend/pool_store.h"
+#include "backend/prefix_store.h"
+#include "backend/smart_search_parser.h"
+#include "backend/vrf_store.h"
+
+namespace prefixd::api {
+
+namespace {
+
+void write_scalar(ValueWriter& out, const QueryScalar& v) {
+  if (std::holds_alternative<std::monostate>(v)) {
+    out.write_nil();
+  } else if (const bool* b = std::get_if<bool>(&v)) {
+    out.write_bool(*b);
+  } else if (const int64_t* i = std::get_if<int64_t>(&v)) {
+    out.write_int(*i);
+  } else if (const double* d = std::get_if<double>(&v)) {
+    out.write_double(*d);
+  } else {
+    out.write_string(std::get<std::string>(v));
+  }
+}
+
+// Writes the result rows of one object kind.
+using ResultWriter = std::function<void(ValueWriter&)>;
+
+// Runs the structured search in the call's transaction; returns a writer
+// for its rows.
+using Search = std::function<ResultWriter(pqxx::work&, Query&)>;
+// Decodes the object's search_options (filling the echo) into a Search.
+using Prepare = std::function<Search(const Value* options, Value::Struct& echo)>;
+
+// The steps of search.md §4.1, shared by every object kind.
+void smart_search(CallContext& ctx, const Value::Struct& args, ValueWriter& out,
+                  SearchObject object, const Prepare& prepare) {
+  const Value* text = argument(args, "query_string");
+  if (text == nullptr || text->is_nil()) {
+    throw NipapError(FaultCode::kValue, "'query_string' must not be None");
+  }
+  if (!text->is_string()) throw NipapError(FaultCode::kValue, "'query_string' must be a string");
+  SmartSearchParse parsed = parse_smart_search(object, text->text());
+  if (parsed.error) {
+    // A failed parse returns at once, with the options as they came.
+    const Value* options = argument(args, "search_options");
+    out.begin_struct();
+    out.write_key("interpretation");
+    write_query(out, parsed.query);
+    out.write_key("search_options");
+    out.write(options && options->is_struct() ? *options : Value::structure());
+    out.write_key("result");
+    out.begin_array();
+    out.end_array();
+    out.write_key("error");
+    out.write_bool(true);
+    out.member("error_message", parsed.error_message);
+    out.end_struct();
+    return;
+  }
+  Query query = std::move(parsed.query);
+  if (const Value* extra = argument(args, "extra_query"); extra && !extra->is_nil()) {
+    query = Query::combine("and", std::move(query), decode_query(extra));
+  }
+  Value::Struct echo;
+  const Search search = prepare(argument(args, "search_options"), echo);
+  ResultWriter rows = ctx.services.db.run([&](pqxx::work& tx) { return search(tx, query); });
+  out.begin_struct();
+  out.write_key("interpretation");
+  write_query(out, query);
+  out.write_key("search_options");
+  out.write(Value::structure(std::move(echo)));
+  out.write_key("result");
+  rows(out);
+  out.write_key("error");
+  out.write_bool(false);
+  out.end_struct();
+}
+
+}  // namespace
+
+void write_query(ValueWriter& out, const Query& q) {
+  out.begin_struct();
+  out.write_key("operator");
+  if (q.op) {
+    out.write_string(*q.op);
+  } else {
+    out.write_nil();
+  }
+  out.write_key("val1");
+  if (q.is_combining()) {
+    write_query(out, q.children[0]);
+  } else if (q.attribute) {
+    out.write_string(*q.attribute);
+  } else {
+    out.write_nil();
+  }
+  out.write_key("val2");
+  if (q.is_combining()) {
+    write_query(out, q.children[1]);
+  } else {
+    write_scalar(out, q.value);
+  }
+  if (q.interpretation) {
+    out.write_key("interpretation");
+    out.begin_struct();
+    for (const auto& [key, value] : *q.interpretation) {
+      out.write_key(key);
+      write_scalar(out, value);
+    }
+    out.end_struct();
+  }
+  out.end_struct();
+}
+
+void handle_smart_search_vrf(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search(ctx, args, out, SearchObject::kVrf,
+               [](const Value* options, Value::Struct& echo) -> Search {
+                 const auto decoded = decode_search_options(options, echo);
+                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
+                   auto rows = search_vrfs(tx, q, decoded);
+                   return [rows = std::move(rows)](ValueWriter& w) {
+                     w.begin_array();
+                     for (const auto& row : rows) write_vrf(w, row);
+                     w.end_array();
+                   };
+                 };
+               });
+}
+
+void handle_smart_search_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search(ctx, args, out, SearchObject::kPool,
+               [](const Value* options, Value::Struct& echo) -> Search {
+                 const auto decoded = decode_search_options(options, echo);
+                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
+                   auto rows = search_pools(tx, q, decoded);
+                   return [rows = std::move(rows)](ValueWriter& w) {
+                     w.begin_array();
+                     for (const auto& row : rows) write_pool(w, row, true);
+                     w.end_array();
+                   };
+                 };
+               });
+}
+
+void handle_smart_search_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search(ctx, args, out, SearchObject::kAsn,
+               [](const Value* options, Value::Struct& echo) -> Search {
+                 const auto decoded = decode_search_options(options, echo);
+                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
+                   auto rows = search_asns(tx, q, decoded);
+                   return [rows = std::move(rows)](ValueWriter& w) {
+                     w.begin_array();
+                     for (const auto& row : rows) write_asn(w, row);
+                     w.end_array();
+                   };
+                 };
+               });
+}
+
+void handle_smart_search_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search(ctx, args, out, SearchObject::kPrefix,
+               [](const Value* options, Value::Struct& echo) -> Search {
+                 const auto decoded = decode_prefix_search_options(options, echo);
+                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
+                   auto rows = search_prefixes(tx, q, decoded);
+                   return [rows = std::move(rows)](ValueWriter& w) {
+                     w.begin_array();
+                     for (const auto& row : rows) write_prefix(w, row, PrefixShape::kSearch);
+                     w.end_array();
+                   };
+                 };
+               });
+}
+
+}  // namespace prefixd::api

@@ -1,0 +1,176 @@
+#include "backend/asn_store.h"
+
+#include <algorithm>
+
+#include "backend/audit_log.h"
+#include "backend/db_errors.h"
+#include "backend/errors.h"
+#include "backend/search_compiler.h"
+
+namespace prefixd {
+
+namespace {
+
+constexpr const char* kSelect = "SELECT asn, name FROM ip_net_asn";
+
+const std::vector<SearchAttribute>& asn_attributes() {
+  // search.md §1.5. The type is the column's, so a value that is no
+  // integer fails as "Invalid syntax for integer (...)" as in NIPAP.
+  static const std::vector<SearchAttribute> kAttributes = {
+      {"asn", "asn", "integer"},
+      {"name", "name", "text"},
+  };
+  return kAttributes;
+}
+
+std::vector<Asn> rows_to_asns(const pqxx::result& rows) {
+  std::vector<Asn> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    Asn a;
+    a.asn = r[0].as<int64_t>();
+    if (!r[1].is_null()) a.name = r[1].as<std::string>();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+void sort_by_asn(std::vector<Asn>& asns) {
+  std::sort(asns.begin(), asns.end(), [](const Asn& a, const Asn& b) { return a.asn < b.asn; });
+}
+
+// " WHERE ..." for a spec, appending its values to `params`.
+std::string spec_where(const AsnSpec& spec, std::vector<std::optional<std::string>>& params) {
+  std::string where;
+  auto add = [&](const char* column, std::string value, const char* cast) {
+    params.push_back(std::move(value));
+    where += where.empty() ? " WHERE " : " AND ";
+    where += std::string(column) + " = $" + std::to_string(params.size()) + cast;
+  };
+  // bigint: a selector outside the column's range simply matches nothing.
+  if (spec.asn) add("asn", std::to_string(*spec.asn), "::bigint");
+  if (spec.name) add("name", *spec.name, "::text");
+  return where;
+}
+
+std::string quoted_or_none(const std::optional<std::string>& s) {
+  return s ? "'" + *s + "'" : "None";
+}
+
+// The attributes as NIPAP writes them into the audit log (a dict's repr).
+std::string describe(const AsnChanges& attr) {
+  std::string out = "{";
+  if (attr.asn) out += "'asn': " + std::to_string(*attr.asn);
+  if (attr.name) {
+    if (attr.asn) out += ", ";
+    out += "'name': " + quoted_or_none(*attr.name);
+  }
+  return out + "}";
+}
+
+void check_range(int64_t asn) {
+  if (asn < kAsnMin || asn > kAsnMax) {
+    throw NipapError(FaultCode::kValue, asn_out_of_range_message(std::to_string(asn)));
+  }
+}
+
+[[noreturn]] void spec_required() {
+  throw NipapError(FaultCode::kMissingInput, "an ASN specification key (asn or name) is required");
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& asn_statements() {
+  static const std::vector<PreparedStatement> kStatements = {
+      {"asn_insert",
+       "INSERT INTO ip_net_asn (asn, name) VALUES ($1::integer, $2::text) RETURNING asn, name"},
+  };
+  return kStatements;
+}
+
+std::string asn_out_of_range_message(std::string_view value) {
+  return "Invalid value for 'asn': " + std::string(value) + " is out of range (" +
+         std::to_string(kAsnMin) + " to " + std::to_string(kAsnMax) + ")";
+}
+
+Asn add_asn(pqxx::transaction_base& tx, const Actor& actor, const AsnChanges& attr) {
+  if (!attr.asn) throw NipapError(FaultCode::kMissingInput, "missing attribute asn");
+  check_range(*attr.asn);
+  const std::optional<std::string> name = attr.name ? *attr.name : std::nullopt;
+  Asn asn = translate_db_errors(
+      [&] { return rows_to_asns(tx.exec_prepared("asn_insert", *attr.asn, name)).at(0); });
+  write_audit(
+      tx, actor,
+      {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+       std::nullopt, "Added ASN " + std::to_string(asn.asn) + " with attr: " + describe(attr)});
+  return asn;
+}
+
+std::vector<Asn> list_asns(pqxx::transaction_base& tx, const AsnSpec& spec) {
+  std::vector<std::optional<std::string>> params;
+  const std::string sql = kSelect + spec_where(spec, params) + " ORDER BY asn";
+  return translate_db_errors([&] {
+    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+  });
+}
+
+std::vector<Asn> edit_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec,
+                           const AsnChanges& attr) {
+  if (attr.asn) throw NipapError(FaultCode::kExtraneousInput, "extraneous attribute asn");
+  if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
+  if (spec.empty()) spec_required();
+  std::vector<std::optional<std::string>> params;
+  const std::string where = spec_where(spec, params);
+  params.push_back(*attr.name);
+  const std::string sql = "UPDATE ip_net_asn SET name = $" + std::to_string(params.size()) +
+                          "::text" + where + " RETURNING asn, name";
+  std::vector<Asn> edited = translate_db_errors([&] {
+    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+  });
+  sort_by_asn(edited);
+  for (const Asn& a : edited) {
+    write_audit(tx, actor,
+                {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                 std::nullopt, "Edited ASN " + std::to_string(a.asn) + " attr: " + describe(attr)});
+  }
+  return edited;
+}
+
+void remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec) {
+  if (spec.empty()) spec_required();
+  std::vector<std::optional<std::string>> params;
+  const std::string sql =
+      "DELETE FROM ip_net_asn" + spec_where(spec, params) + " RETURNING asn, name";
+  std::vector<Asn> removed = translate_db_errors([&] {
+    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+  });
+  sort_by_asn(removed);
+  for (const Asn& a : removed) {
+    write_audit(tx, actor,
+                {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                 std::nullopt, "Removed ASN " + std::to_string(a.asn)});
+  }
+}
+
+std::vector<Asn> search_asns(pqxx::transaction_base& tx, Query& query,
+                             const SearchOptions& options) {
+  std::string where = "TRUE";
+  std::vector<std::optional<std::string>> params;
+  // An empty query {} means everything (search.md §1.1).
+  if (query.op || query.attribute || !query.children.empty()) {
+    SearchCompiler compiler(SearchObject::kAsn, asn_attributes());
+    CompiledQuery compiled = compiler.compile(query);
+    where = std::move(compiled.sql);
+    params = std::move(compiled.params);
+  }
+  params.push_back(std::to_string(options.max_result));
+  params.push_back(std::to_string(options.offset));
+  const std::string sql = std::string(kSelect) + " WHERE " + where + " ORDER BY asn LIMIT $" +
+                          std::to_string(params.size() - 1) + "::bigint OFFSET $" +
+                          std::to_string(params.size()) + "::bigint";
+  return translate_db_errors([&] {
+    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+  });
+}
+
+}  // namespace prefixd

@@ -1,0 +1,494 @@
+#include "backend/prefix_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include "backend/audit_log.h"
+#include "backend/db_errors.h"
+#include "backend/errors.h"
+#include "backend/pg_values.h"
+#include "backend/prefix_internal.h"
+#include "backend/vrf_store.h"
+
+namespace prefixd {
+
+using namespace prefix_detail;
+
+namespace {
+
+struct PoolRow {
+  int64_t id = 0;
+  std::string name;
+};
+
+// The pool a prefix should belong to: nullopt for "no pool".
+std::optional<PoolRow> resolve_pool(pqxx::transaction_base& tx,
+                                    const std::optional<PoolSelector>& pool) {
+  if (!pool || (!pool->id && !pool->name)) return std::nullopt;
+  const pqxx::result r = pool->id ? tx.exec_prepared("prefix_pool_by_id", *pool->id)
+                                  : tx.exec_prepared("prefix_pool_by_name", *pool->name);
+  if (r.empty()) throw NipapError(FaultCode::kInput, "non-existing pool specified");
+  return PoolRow{r[0][0].as<int64_t>(), r[0][1].as<std::string>()};
+}
+
+Vrf resolve_vrf(pqxx::transaction_base& tx, const VrfSpec& spec) {
+  std::vector<Vrf> vrfs = list_vrfs(tx, spec);
+  if (vrfs.empty()) throw NipapError(FaultCode::kNonExistent, "No matching VRF found.");
+  return vrfs.front();
+}
+
+void lock_vrfs(pqxx::transaction_base& tx, std::vector<int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (int64_t id : ids) tx.exec_prepared("prefix_lock_vrf", id);
+}
+
+// Locks the VRFs of the rows `condition` selects (ascending, as the triggers
+// do), repeating until no new VRF shows up.
+void lock_vrfs_of(pqxx::transaction_base& tx, const std::string& condition,
+                  const std::vector<std::optional<std::string>>& params) {
+  std::set<int64_t> locked;
+  for (;;) {
+    const pqxx::result r = translate_db_errors([&] {
+      return tx.exec_params("SELECT DISTINCT p.vrf_id" + std::string(kPrefixFrom) + " WHERE " +
+                                condition + " ORDER BY 1",
+                            pqxx::prepare::make_dynamic_params(params));
+    });
+    std::vector<int64_t> fresh;
+    for (const auto& row : r) {
+      if (!locked.count(row[0].as<int64_t>())) fresh.push_back(row[0].as<int64_t>());
+    }
+    if (fresh.empty()) return;
+    lock_vrfs(tx, fresh);
+    locked.insert(fresh.begin(), fresh.end());
+  }
+}
+
+std::vector<Prefix> select_prefixes(pqxx::transaction_base& tx, const std::string& condition,
+                                    const std::vector<std::optional<std::string>>& params,
+                                    const char* order) {
+  return translate_db_errors([&] {
+    return rows_to_prefixes(tx.exec_params(
+        std::string("SELECT ") + kPrefixColumns + kPrefixFrom + " WHERE " + condition + order,
+        pqxx::prepare::make_dynamic_params(params)));
+  });
+}
+
+std::vector<Prefix> prefixes_by_id(pqxx::transaction_base& tx, const std::vector<int64_t>& ids) {
+  return select_prefixes(tx, "p.id = ANY($1::integer[])", {array_literal(ids)}, kSearchOrder);
+}
+
+std::string quoted_or_none(const std::optional<std::string>& v) {
+  return v ? "'" + *v + "'" : "None";
+}
+
+// attr as a readable dict for the audit log (model.md §11).
+std::string describe(const PrefixChanges& attr) {
+  std::string out = "{";
+  auto item = [&](const char* key, const std::string& value) {
+    if (out.size() > 1) out += ", ";
+    out += "'" + std::string(key) + "': " + value;
+  };
+  const std::pair<const char*, const Change<std::optional<std::string>>*> texts[] = {
+      {"prefix", &attr.prefix},
+      {"type", &attr.type},
+      {"status", &attr.status},
+      {"description", &attr.description},
+      {"comment", &attr.comment},
+      {"node", &attr.node},
+      {"country", &attr.country},
+      {"order_id", &attr.order_id},
+      {"customer_id", &attr.customer_id},
+      {"external_key", &attr.external_key},
+      {"authoritative_source", &attr.authoritative_source},
+      {"alarm_priority", &attr.alarm_priority},
+      {"monitor", &attr.monitor},
+      {"vlan", &attr.vlan},
+  };
+  for (const auto& [key, value] : texts) {
+    if (*value) item(key, quoted_or_none(**value));
+  }
+  if (attr.tags) {
+    std::string list = "[";
+    if (*attr.tags) {
+      for (const auto& t : **attr.tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
+    }
+    item("tags", *attr.tags ? list + "]" : "None");
+  }
+  if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
+  if (attr.expires) item("expires", "'" + *attr.expires + "'");
+  if (attr.vrf) {
+    if (attr.vrf->id) item("vrf_id", std::to_string(*attr.vrf->id));
+    if (attr.vrf->rt) item("vrf_rt", quoted_or_none(*attr.vrf->rt));
+    if (attr.vrf->name) item("vrf_name", "'" + *attr.vrf->name + "'");
+  }
+  if (attr.pool) {
+    if (!*attr.pool || (!(*attr.pool)->id && !(*attr.pool)->name)) {
+      item("pool_id", "None");
+    } else if ((*attr.pool)->id) {
+      item("pool_id", std::to_string(*(*attr.pool)->id));
+    } else {
+      item("pool_name", "'" + *(*attr.pool)->name + "'");
+    }
+  }
+  return out + "}";
+}
+
+AuditEntry prefix_audit(const Prefix& p, std::string description) {
+  return {p.vrf_id, p.vrf_rt,     p.vrf_name,   p.prefix,
+          p.id,     std::nullopt, std::nullopt, std::move(description)};
+}
+
+// Values of vlan and monitor as PostgreSQL reads them, checked before the
+// hierarchy (errors.md §4.3 row 20).
+void check_value_syntax(pqxx::transaction_base& tx, const PrefixChanges& attr) {
+  const std::optional<std::string> vlan = attr.vlan ? *attr.vlan : std::nullopt;
+  const std::optional<std::string> monitor = attr.monitor ? *attr.monitor : std::nullopt;
+  if (!vlan && !monitor) return;
+  translate_db_errors(
+      [&] { return tx.exec_params("SELECT $1::integer, $2::boolean", vlan, monitor); });
+}
+
+// Enumerations, then vlan and monitor, then a missing type: the order in
+// which NIPAP's insert meets them (errors.md §4.3 rows 19-21).
+void check_values(pqxx::transaction_base& tx, const PrefixChanges& attr, bool adding) {
+  if (attr.type) check_enum("type", *attr.type);
+  if (attr.status) {
+    if (!*attr.status) throw NipapError(FaultCode::kValue, "'status' must not be nil");
+    check_enum("status", *attr.status);
+  }
+  if (attr.alarm_priority) check_enum("alarm_priority", *attr.alarm_priority);
+  check_value_syntax(tx, attr);
+  if (attr.type ? !*attr.type : adding) {
+    throw NipapError(FaultCode::kValue, "Unknown prefix type");
+  }
+}
+
+std::optional<std::string> value_or(const Change<std::optional<std::string>>& change,
+                                    std::optional<std::string> fallback) {
+  return change ? *change : std::move(fallback);
+}
+
+}  // namespace
+
+const std::vector<PreparedStatement>& prefix_statements() {
+  static const std::vector<PreparedStatement> kStatements = {
+      {"prefix_lock_vrf", "SELECT prefixd_lock_vrf($1)"},
+      {"prefix_parent",
+       "SELECT id, prefix::text, type::text FROM ip_net_plan WHERE vrf_id = $1 "
+       "AND iprange(prefix) >> iprange($2::cidr) AND id <> $3 ORDER BY masklen(prefix) DESC "
+       "LIMIT 1"},
+      {"prefix_non_host_inside",
+       "SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND iprange(prefix) << iprange($2::cidr) "
+       "AND id <> $3 AND type <> 'host' LIMIT 1"},
+      {"prefix_any_inside",
+       "SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND iprange(prefix) << iprange($2::cidr) "
+       "AND id <> $3 LIMIT 1"},
+      {"prefix_pool_other_vrf",
+       "SELECT 1 FROM ip_net_plan WHERE pool_id = $1 AND vrf_id <> $2 AND id <> $3 LIMIT 1"},
+      {"prefix_uncovered_host",
+       "SELECT prefix::text FROM ip_net_plan WHERE parent_id = $1 AND type = 'host' "
+       "AND NOT iprange(prefix) << iprange($2::cidr) ORDER BY prefix LIMIT 1"},
+      {"prefix_duplicate",
+       "SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND prefix = $2::cidr AND id <> $3"},
+      {"prefix_pool_by_id", "SELECT id, name FROM ip_net_pool WHERE id = $1"},
+      {"prefix_lock_pool", "SELECT 1 FROM ip_net_pool WHERE id = $1 FOR UPDATE"},
+      {"prefix_pool_by_name",
+       "SELECT id, name FROM ip_net_pool WHERE name = $1 ORDER BY id LIMIT 1"},
+      {"prefix_insert",
+       "INSERT INTO ip_net_plan (vrf_id, prefix, type, status, description, comment, node, "
+       "pool_id, country, order_id, customer_id, external_key, authoritative_source, "
+       "alarm_priority, monitor, vlan, tags, avps, expires) VALUES ($1, $2::cidr, "
+       "$3::ip_net_plan_type, $4::ip_net_plan_status, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+       "$14::priority_5step, $15::boolean, $16::integer, $17::text[], hstore($18::text[]), "
+       "$19::timestamptz) RETURNING id"},
+      {"prefix_delete", "DELETE FROM ip_net_plan WHERE id = ANY($1::integer[])"},
+      {"prefix_search_parent",
+       "SELECT vrf_id, prefix::text, coalesce(indent, 0) FROM ip_net_plan WHERE id = $1"},
+      {"prefix_assignment_keeping_hosts",
+       // An assignment to delete whose hosts are not all deleted with it.
+       "SELECT a.prefix::text FROM ip_net_plan a WHERE a.id = ANY($1::integer[]) "
+       "AND a.type = 'assignment' AND EXISTS (SELECT 1 FROM ip_net_plan h "
+       "WHERE h.parent_id = a.id AND h.type = 'host' AND NOT h.id = ANY($1::integer[])) "
+       "ORDER BY a.prefix LIMIT 1"},
+  };
+  return kStatements;
+}
+
+void check_prefix_spec(const PrefixSpec& spec) {
+  for (const auto& term : spec.terms) {
+    bool known = false;
+    for (const auto& a : prefix_attributes()) known = known || a.name == term.key;
+    if (!known) {
+      throw NipapError(FaultCode::kExtraneousInput,
+                       "Key '" + term.key + "' not allowed in prefix spec.");
+    }
+  }
+  if (spec.find("id") && spec.terms.size() > 1) {
+    throw NipapError(FaultCode::kExtraneousInput, "If 'id' specified, no other keys are allowed.");
+  }
+}
+
+Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr) {
+  if (attr.avps && attr.avps->count("")) {
+    throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+  const std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
+  if (!attr.prefix) {
+    throw NipapError(FaultCode::kExtraneousInput,
+                     "specify 'prefix' or 'from-prefix' or 'from-pool'");
+  }
+  VrfSpec default_vrf;
+  default_vrf.id = 0;
+  const Vrf vrf = resolve_vrf(tx, attr.vrf ? *attr.vrf : default_vrf);
+  tx.exec_prepared("prefix_lock_vrf", vrf.id);
+  if (!attr.description && !attr.node) {
+    throw NipapError(FaultCode::kMissingInput, "Either description or node must be specified.");
+  }
+  const std::string expires = attr.expires ? resolve_expires(tx, *attr.expires) : "infinity";
+  if (!*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
+  const ParsedPrefix parsed = parse_prefix_text(tx, **attr.prefix);
+  check_values(tx, attr, true);
+  const std::string type = **attr.type;
+  check_hierarchy(tx, vrf.id, parsed, type, 0);
+  if (pool) check_pool_vrf(tx, pool->id, vrf.id, 0);
+  const std::optional<std::string> node = value_or(attr.node, std::nullopt);
+  check_node(type, parsed, node);
+  std::optional<std::string> country = value_or(attr.country, std::nullopt);
+  if (country) country = normalize_country(*country);
+  check_duplicate(tx, vrf.id, parsed, 0);
+
+  std::optional<std::string> tags = "{}";
+  if (attr.tags) tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
+  const int64_t id = translate_db_errors([&] {
+    return tx
+        .exec_prepared1(
+            "prefix_insert", vrf.id, parsed.cidr, type, value_or(attr.status, "assigned"),
+            value_or(attr.description, std::nullopt), value_or(attr.comment, std::nullopt), node,
+            pool ? std::optional<int64_t>(pool->id) : std::nullopt, country,
+            value_or(attr.order_id, std::nullopt), value_or(attr.customer_id, std::nullopt),
+            value_or(attr.external_key, std::nullopt), actor.authoritative_source,
+            value_or(attr.alarm_priority, std::nullopt), value_or(attr.monitor, std::nullopt),
+            value_or(attr.vlan, std::nullopt), tags, avps_literal(attr.avps ? *attr.avps : Avps{}),
+            expires)[0]
+        .as<int64_t>();
+  });
+  Prefix added = prefixes_by_id(tx, {id}).at(0);
+  write_audit(
+      tx, actor,
+      prefix_audit(added, "Added prefix " + added.prefix + " with attr: " + describe(attr)));
+  if (pool) {
+    write_audit(
+        tx, actor,
+        {added.vrf_id, added.vrf_rt, added.vrf_name, added.prefix, added.id, pool->name, pool->id,
+         "Pool " + pool->name + " expanded with prefix " + added.prefix + " in VRF " +
+             added.vrf_rt.value_or("None")});
+  }
+  return added;
+}
+
+std::vector<Prefix> list_prefixes(pqxx::transaction_base& tx, const PrefixSpec& spec) {
+  check_prefix_spec(spec);
+  std::vector<std::optional<std::string>> params;
+  const std::string where = spec_condition(spec, params);
+  return select_prefixes(tx, where, params, " ORDER BY vrf.rt NULLS FIRST, p.prefix, p.vrf_id");
+}
+
+std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor,
+                                  const PrefixSpec& spec, const PrefixChanges& attr) {
+  if (attr.avps && attr.avps->count("")) {
+    throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+  check_prefix_spec(spec);
+  if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
+  if (spec.empty()) {
+    throw NipapError(FaultCode::kMissingInput, "a prefix specification key is required");
+  }
+  const std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
+  std::optional<Vrf> vrf;
+  if (attr.vrf) vrf = resolve_vrf(tx, *attr.vrf);
+  const std::optional<std::string> expires =
+      attr.expires ? std::optional(resolve_expires(tx, *attr.expires)) : std::nullopt;
+  if (attr.prefix && !*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
+  std::optional<ParsedPrefix> new_prefix;
+  if (attr.prefix) new_prefix = parse_prefix_text(tx, **attr.prefix);
+  check_values(tx, attr, false);
+  const std::optional<std::string> country = value_or(attr.country, std::nullopt);
+
+  std::vector<std::optional<std::string>> spec_params;
+  const std::string where = spec_condition(spec, spec_params);
+  lock_vrfs_of(tx, where, spec_params);
+  const std::vector<Prefix> matched = select_prefixes(tx, where, spec_params, kSearchOrder);
+
+  std::vector<int64_t> ids;
+  for (const Prefix& old : matched) {
+    if (vrf && vrf->id != old.vrf_id) {
+      throw NipapError(FaultCode::kValue, "Changing VRF is not allowed");
+    }
+    const std::string type = attr.type ? **attr.type : old.type;
+    const ParsedPrefix place =
+        new_prefix ? *new_prefix
+                   : ParsedPrefix{old.prefix, old.prefix, static_cast<int>(old.family),
+                                  static_cast<int>(old.prefix_length)};
+    const bool moved = place.cidr != old.prefix;
+    if (moved || type != old.type) check_hierarchy(tx, old.vrf_id, place, type, old.id);
+    // Membership changes only when attr names a pool other than the current.
+    const int64_t old_pool = old.pool_id.value_or(-1);
+    const int64_t new_pool = attr.pool ? (pool ? pool->id : -1) : old_pool;
+    const bool pool_changed = new_pool != old_pool;
+    if (pool_changed && pool) check_pool_vrf(tx, pool->id, old.vrf_id, old.id);
+    check_node(type, place, value_or(attr.node, old.node));
+    check_type_change(tx, old.vrf_id, place, old.type, type, old.id);
+    if (country) normalize_country(*country);
+    if (moved) check_duplicate(tx, old.vrf_id, place, old.id);
+    if (moved && old.type == "assignment") check_hosts_stay_covered(tx, old.vrf_id, place, old.id);
+
+    std::string set = "vrf_id = vrf_id";
+    std::vector<std::optional<std::string>> params = {std::to_string(old.id)};
+    auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
+      params.push_back(std::move(value));
+      set += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
+    };
+    if (attr.prefix) add("prefix", place.cidr, "::cidr");
+    if (attr.type) add("type", type, "::ip_net_plan_type");
+    if (attr.status) add("status", *attr.status, "::ip_net_plan_status");
+    if (attr.description) add("description", *attr.description, "");
+    if (attr.comment) add("comment", *attr.comment, "");
+    if (attr.node) add("node", *attr.node, "");
+    if (attr.country)
+      add("country", country ? std::optional(normalize_country(*country)) : std::nullopt, "");
+    if (attr.order_id) add("order_id", *attr.order_id, "");
+    if (attr.customer_id) add("customer_id", *attr.customer_id, "");
+    if (attr.external_key) add("external_key", *attr.external_key, "");
+    if (attr.authoritative_source) add("authoritative_source", *attr.authoritative_source, "");
+    if (attr.alarm_priority) add("alarm_priority", *attr.alarm_priority, "::priority_5step");
+    if (attr.monitor) add("monitor", *attr.monitor, "::boolean");
+    if (attr.vlan) add("vlan", *attr.vlan, "::integer");
+    if (attr.tags) {
+      add("tags", *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt,
+          "::text[]");
+    }
+    if (attr.avps) {
+      params.push_back(avps_literal(*attr.avps));
+      set += ", avps = hstore($" + std::to_string(params.size()) + "::text[])";
+    }
+    if (expires) add("expires", expires, "::timestamptz");
+    if (attr.pool) {
+      add("pool_id", pool ? std::optional(std::to_string(pool->id)) : std::nullopt, "::integer");
+    }
+
+    write_audit(tx, actor,
+                prefix_audit(old, "Edited prefix " + old.prefix + " attr: " + describe(attr)));
+    if (pool_changed) {
+      if (pool) {
+        write_audit(tx, actor,
+                    {old.vrf_id, old.vrf_rt, old.vrf_name, old.prefix, old.id, pool->name, pool->id,
+                     "Expanded pool " + pool->name + " with prefix " + old.prefix});
+      }
+      if (old.pool_id) {
+        write_audit(
+            tx, actor,
+            {old.vrf_id, old.vrf_rt, old.vrf_name, old.prefix, old.id, old.pool_name, old.pool_id,
+             "Removed prefix " + old.prefix + " from pool " + old.pool_name.value_or("None")});
+      }
+    }
+    translate_db_errors([&] {
+      return tx.exec_params("UPDATE ip_net_plan SET " + set + " WHERE id = $1::integer",
+                            pqxx::prepare::make_dynamic_params(params));
+    });
+    ids.push_back(old.id);
+  }
+  if (ids.empty()) return {};
+  return prefixes_by_id(tx, ids);
+}
+
+void remove_prefixes(pqxx::transaction_base& tx, const Actor& actor, const PrefixSpec& spec,
+                     bool recursive) {
+  check_prefix_spec(spec);
+  PrefixSpec target = spec;
+  if (const auto* id = spec.find("id")) {
+    // An id is translated to that row's prefix and VRF (model.md §8.1).
+    std::vector<std::optional<std::string>> params;
+    const auto found = select_prefixes(tx, spec_condition(spec, params), params, "");
+    if (found.empty()) {
+      throw NipapError(FaultCode::kNonExistent,
+                       "Prefix with id " + id->value.value_or("None") + " not found");
+    }
+    target.terms = {{"prefix", found[0].prefix, false},
+                    {"vrf_id", std::to_string(found[0].vrf_id), false}};
+  } else if (!spec.find("prefix")) {
+    throw NipapError(FaultCode::kMissingInput, "missing prefix or id of prefix");
+  }
+
+  std::vector<std::optional<std::string>> params;
+  const std::string where = spec_condition(target, params);
+  // Recursion covers the prefix range; every other key restricts it, and
+  // hosts go whatever the type restriction says (model.md §8.1).
+  PrefixSpec rest;
+  std::optional<std::string> range, type;
+  for (const auto& term : target.terms) {
+    if (term.key == "prefix") {
+      range = term.value;
+    } else if (term.key == "type") {
+      type = term.value;
+    } else {
+      rest.terms.push_back(term);
+    }
+  }
+  std::vector<std::optional<std::string>> covered_params = {range};
+  const std::string covered =
+      "iprange(p.prefix) <<= iprange($1::cidr) AND " + spec_condition(rest, covered_params);
+  lock_vrfs_of(tx, recursive ? covered : where, recursive ? covered_params : params);
+
+  const std::vector<Prefix> matched = select_prefixes(tx, where, params, kSearchOrder);
+  std::vector<int64_t> doomed;
+  if (!recursive) {
+    for (const Prefix& p : matched) {
+      if (p.type == "assignment" && p.children > 0) {
+        throw NipapError(FaultCode::kValue,
+                         "Prohibited delete, prefix (" + p.prefix + ") contains hosts.");
+      }
+      doomed.push_back(p.id);
+    }
+  } else {
+    const std::string ids_sql = "SELECT p.id" + std::string(kPrefixFrom) + " WHERE " + covered;
+    std::vector<std::optional<std::string>> with_type = covered_params;
+    std::string typed = " AND p.type = 'host'";
+    const pqxx::result hosts = translate_db_errors([&] {
+      return tx.exec_params(ids_sql + typed, pqxx::prepare::make_dynamic_params(covered_params));
+    });
+    if (type) {
+      with_type.push_back(type);
+      typed = " AND p.type = $" + std::to_string(with_type.size()) + "::ip_net_plan_type";
+    } else {
+      typed = "";
+    }
+    const pqxx::result others = translate_db_errors([&] {
+      return tx.exec_params(ids_sql + typed, pqxx::prepare::make_dynamic_params(with_type));
+    });
+    for (const auto* rows : {&hosts, &others}) {
+      for (const auto& row : *rows) doomed.push_back(row[0].as<int64_t>());
+    }
+    std::sort(doomed.begin(), doomed.end());
+    doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+    const pqxx::result orphaning =
+        tx.exec_prepared("prefix_assignment_keeping_hosts", array_literal(doomed));
+    if (!orphaning.empty()) {
+      throw NipapError(
+          FaultCode::kValue,
+          "Prohibited delete, prefix (" + orphaning[0][0].as<std::string>() + ") contains hosts.");
+    }
+  }
+  if (doomed.empty()) return;
+  translate_db_errors([&] { return tx.exec_prepared("prefix_delete", array_literal(doomed)); });
+  for (const Prefix& p : matched) {
+    write_audit(tx, actor, prefix_audit(p, "Removed prefix " + p.prefix));
+    if (p.pool_id) {
+      write_audit(tx, actor,
+                  {std::nullopt, std::nullopt, std::nullopt, p.prefix, p.id, p.pool_name, p.pool_id,
+                   "Prefix " + p.prefix + " removed from pool " + p.pool_name.value_or("None")});
+    }
+  }
+}
+
+}  // namespace prefixd
