@@ -11,21 +11,6 @@ namespace {
   throw NipapError(code, message);
 }
 
-// int() of a number or numeric string, as NIPAP applies it to these args.
-std::optional<int64_t> integer_of(const Value& v) {
-  if (v.type() == Value::Type::kInt || v.type() == Value::Type::kBool) return v.as_int();
-  if (v.is_string()) {
-    const std::string& s = v.text();
-    size_t pos = 0;
-    try {
-      const long long n = std::stoll(s, &pos, 10);
-      if (pos == s.size()) return n;
-    } catch (const std::exception&) {
-    }
-  }
-  return std::nullopt;
-}
-
 PoolRef decode_pool_ref(const Value& spec) {
   if (!spec.is_struct()) fail(FaultCode::kInput, "pool specification must be a dict");
   const auto& s = spec.as_struct();
@@ -59,7 +44,7 @@ AllocationArgs decode_allocation_args(const Value* args) {
   }
   AllocationArgs out;
   if (const Value* count = args->find("count")) {
-    const auto n = integer_of(*count);
+    const auto n = python_int(*count);
     if (!n) fail(FaultCode::kValue, "'count' must be an integer");
     if (*n > 1000) fail(FaultCode::kValue, "count over the maximum result size");
     out.count = *n < 1 ? 1 : static_cast<int>(*n);
@@ -71,7 +56,7 @@ AllocationArgs decode_allocation_args(const Value* args) {
   if (pool && prefixes) fail(FaultCode::kInput, "specify 'from-pool' OR 'from-prefix'");
   if (pool) {
     if (!family) fail(FaultCode::kMissingInput, "'family' must be specified with 'from-pool' mode");
-    const auto f = integer_of(*family);
+    const auto f = python_int(*family);
     if (!f || (*f != 4 && *f != 6))
       fail(FaultCode::kValue, "incorrect family specified, must be 4 or 6");
     out.family = static_cast<int>(*f);
@@ -92,7 +77,7 @@ AllocationArgs decode_allocation_args(const Value* args) {
     fail(FaultCode::kMissingInput, "specify 'from-pool' or 'from-prefix'");
   }
   if (length && !(pool && length->is_nil())) {
-    const auto n = integer_of(*length);
+    const auto n = python_int(*length);
     if (!n) fail(FaultCode::kValue, "prefix length must be integer");
     out.prefix_length = *n;
   }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "api/wire_decode.h"
 #include "backend/errors.h"
 #include "backend/password_hash.h"
 #include "backend/user_store.h"
@@ -115,23 +116,6 @@ AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, Db
   AuthenticatedUser result{user->username, user->full_name, user->trusted, user->readonly};
   if (lifetime_.count() > 0) cache_[key] = CacheEntry{result, now + lifetime_};
   return result;
-}
-
-std::string python_str(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kNil:
-      return "None";
-    case Value::Type::kBool:
-      return v.as_bool() ? "True" : "False";
-    case Value::Type::kInt:
-      return std::to_string(v.as_int());
-    case Value::Type::kBigInt:
-    case Value::Type::kString:
-    case Value::Type::kDateTime:
-      return v.text();
-    default:
-      return "";
-  }
 }
 
 Session make_session(const AuthenticatedUser& user, const Value::Struct& auth_options,

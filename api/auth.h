@@ -74,7 +74,4 @@ class Authenticator {
 Session make_session(const AuthenticatedUser& user, const Value::Struct& auth_options,
                      std::string authoritative_source);
 
-// Python's str() of a scalar, for values that NIPAP stringifies.
-std::string python_str(const Value& v);
-
 }  // namespace prefixd::api

@@ -9,6 +9,7 @@
 #include "api/smart_search_methods.h"
 #include "api/utility_methods.h"
 #include "api/vrf_methods.h"
+#include "api/wire_decode.h"
 #include "backend/errors.h"
 
 namespace prefixd::api {

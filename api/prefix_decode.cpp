@@ -21,77 +21,6 @@ bool is_integer(const Value& v) {
   return v.type() == Value::Type::kInt;
 }
 
-// Python's str() of a decoded value, for messages that quote it.
-std::string python_text(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kNil:
-      return "None";
-    case Value::Type::kBool:
-      return v.as_bool() ? "True" : "False";
-    case Value::Type::kInt:
-      return std::to_string(v.as_int());
-    case Value::Type::kDouble: {
-      char buf[64];
-      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v.as_double());
-      std::string s(buf, ec == std::errc() ? ptr : buf);
-      if (s.find_first_of(".eninf") == std::string::npos) s += ".0";
-      return s;
-    }
-    case Value::Type::kArray: {
-      std::string s = "[";
-      for (const Value& item : v.as_array()) {
-        if (s.size() > 1) s += ", ";
-        s += item.is_string() ? "'" + item.text() + "'" : python_text(item);
-      }
-      return s + "]";
-    }
-    case Value::Type::kStruct:
-      return "{...}";
-    default:
-      return v.text();
-  }
-}
-
-// Python's int(): integers, booleans, finite floats (truncated) and decimal
-// strings (surrounding whitespace, a sign, underscores between digits).
-std::optional<int64_t> python_int(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kInt:
-    case Value::Type::kBool:
-      return v.as_int();
-    case Value::Type::kDouble:
-      if (!std::isfinite(v.as_double()) || std::fabs(v.as_double()) > 9.2e18) return std::nullopt;
-      return static_cast<int64_t>(v.as_double());
-    case Value::Type::kString: {
-      std::string_view s = v.text();
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-      bool negative = false;
-      if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
-        negative = s.front() == '-';
-        s.remove_prefix(1);
-      }
-      std::string digits;
-      for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '_' && i > 0 && i + 1 < s.size() &&
-            std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
-            std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-          continue;
-        }
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-        digits.push_back(s[i]);
-      }
-      if (digits.empty()) return std::nullopt;
-      int64_t n = 0;
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-      if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
-      return negative ? -n : n;
-    }
-    default:
-      return std::nullopt;
-  }
-}
-
 // A text attribute: a string or nil; integers are taken as their digits, as
 // PostgreSQL's assignment cast does for NIPAP.
 std::optional<std::string> text_value(const Value& v, const std::string& key) {
@@ -322,7 +251,7 @@ PrefixSpec decode_prefix_spec(const Value* spec, SpecUse use) {
         term.value = std::to_string(value.as_int());
         break;
       case Value::Type::kDouble:
-        term.value = python_text(value);
+        term.value = python_str(value);
         break;
       case Value::Type::kBigInt:
       case Value::Type::kString:
@@ -371,7 +300,7 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
     if (!ok) {
       fail(FaultCode::kValue, std::string("Invalid value for option '") + key +
                                   "'. Only true and false valid. Supplied value" + separator + "'" +
-                                  python_text(v) + "'");
+                                  python_str(v) + "'");
     }
     target = v.truthy();
   };
@@ -436,7 +365,7 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
   if (auto it = echo.find("parent_prefix"); it != echo.end() && !it->second.is_nil()) {
     const auto n = python_int(it->second);
     if (!n) {
-      fail(FaultCode::kValue, "Invalid value '" + python_text(it->second) +
+      fail(FaultCode::kValue, "Invalid value '" + python_str(it->second) +
                                   "' for option 'parent_prefix'. Must be the ID of a prefix.");
     }
     out.parent_prefix = *n;  // echoed as given

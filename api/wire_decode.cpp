@@ -1,5 +1,6 @@
 #include "api/wire_decode.h"
 
+#include <charconv>
 #include <cmath>
 #include <set>
 
@@ -48,37 +49,6 @@ Avps decode_avps(const Value& v) {
     }
   }
   return out;
-}
-
-// Python's int() of an option value: ints, bools, floats (truncated) and
-// numeric strings.
-std::optional<int64_t> python_int(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kInt:
-    case Value::Type::kBool:
-      return v.as_int();
-    case Value::Type::kDouble:
-      if (!std::isfinite(v.as_double()) || std::fabs(v.as_double()) > 9.2e18) return std::nullopt;
-      return static_cast<int64_t>(v.as_double());
-    case Value::Type::kString: {
-      std::string s = v.text();
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-      size_t start = 0;
-      while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-      s = s.substr(start);
-      if (s.empty()) return std::nullopt;
-      size_t pos = 0;
-      try {
-        const long long n = std::stoll(s, &pos, 10);
-        if (pos != s.size()) return std::nullopt;
-        return n;
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    }
-    default:
-      return std::nullopt;
-  }
 }
 
 QueryScalar scalar_of(const Value& v) {
@@ -333,6 +303,77 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
     echo[key] = Value::integer(target);
   }
   return out;
+}
+
+// Python's str() of a decoded value, for messages that quote it.
+std::string python_str(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kNil:
+      return "None";
+    case Value::Type::kBool:
+      return v.as_bool() ? "True" : "False";
+    case Value::Type::kInt:
+      return std::to_string(v.as_int());
+    case Value::Type::kDouble: {
+      char buf[64];
+      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v.as_double());
+      std::string s(buf, ec == std::errc() ? ptr : buf);
+      if (s.find_first_of(".eninf") == std::string::npos) s += ".0";
+      return s;
+    }
+    case Value::Type::kArray: {
+      std::string s = "[";
+      for (const Value& item : v.as_array()) {
+        if (s.size() > 1) s += ", ";
+        s += item.is_string() ? "'" + item.text() + "'" : python_str(item);
+      }
+      return s + "]";
+    }
+    case Value::Type::kStruct:
+      return "{...}";
+    default:
+      return v.text();
+  }
+}
+
+// Python's int(): integers, booleans, finite floats (truncated) and decimal
+// strings (surrounding whitespace, a sign, underscores between digits).
+std::optional<int64_t> python_int(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kInt:
+    case Value::Type::kBool:
+      return v.as_int();
+    case Value::Type::kDouble:
+      if (!std::isfinite(v.as_double()) || std::fabs(v.as_double()) > 9.2e18) return std::nullopt;
+      return static_cast<int64_t>(v.as_double());
+    case Value::Type::kString: {
+      std::string_view s = v.text();
+      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+      bool negative = false;
+      if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+        negative = s.front() == '-';
+        s.remove_prefix(1);
+      }
+      std::string digits;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '_' && i > 0 && i + 1 < s.size() &&
+            std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+            std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+          continue;
+        }
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+        digits.push_back(s[i]);
+      }
+      if (digits.empty()) return std::nullopt;
+      int64_t n = 0;
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+      return negative ? -n : n;
+    }
+    default:
+      return std::nullopt;
+  }
 }
 
 Actor actor_of(const Session& session) {

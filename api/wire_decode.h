@@ -38,4 +38,12 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo);
 
 Actor actor_of(const Session& session);
 
+// Python's str() of a decoded value, for the places NIPAP stringifies one
+// (authoritative_source, values quoted in messages).
+std::string python_str(const Value& v);
+
+// Python's int(): integers, booleans, finite floats (truncated) and decimal
+// strings; nullopt where int() would raise.
+std::optional<int64_t> python_int(const Value& v);
+
 }  // namespace prefixd::api

@@ -13,6 +13,7 @@ namespace prefixd {
 namespace {
 
 using testing::DatabaseTest;
+using testing::fault_of;
 
 AsnChanges asn_attr(int64_t asn, std::optional<std::string> name = std::nullopt) {
   AsnChanges a;
@@ -31,15 +32,6 @@ AsnSpec by_name(std::string name) {
   AsnSpec s;
   s.name = std::move(name);
   return s;
-}
-
-std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const NipapError& e) {
-    return {static_cast<int>(e.code()), e.what()};
-  }
-  return {0, ""};
 }
 
 std::vector<int64_t> numbers(const std::vector<Asn>& asns) {

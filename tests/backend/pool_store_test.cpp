@@ -11,6 +11,7 @@ namespace prefixd {
 namespace {
 
 using testing::DatabaseTest;
+using testing::fault_of;
 
 PoolChanges pool_attr(std::string name, std::optional<std::string> default_type = std::nullopt) {
   PoolChanges a;
@@ -30,15 +31,6 @@ PoolSpec by_name(std::string name) {
   PoolSpec s;
   s.name = std::move(name);
   return s;
-}
-
-std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const NipapError& e) {
-    return {static_cast<int>(e.code()), e.what()};
-  }
-  return {0, ""};
 }
 
 // The statistics of one family as "member/used/free/total/addresses t/u/f",

@@ -14,15 +14,7 @@ namespace prefixd {
 namespace {
 
 using testing::DatabaseTest;
-
-std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const NipapError& e) {
-    return {static_cast<int>(e.code()), e.what()};
-  }
-  return {0, ""};
-}
+using testing::fault_of;
 
 PrefixChanges attr(const std::string& prefix, const std::string& type,
                    std::optional<std::string> description = "d") {

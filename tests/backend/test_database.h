@@ -7,15 +7,27 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
 
 #include "backend/db_session.h"
+#include "backend/errors.h"
 #include "backend/migrations.h"
 #include "backend/model.h"
 
 namespace prefixd::testing {
+
+// The code and message of the NipapError `fn` throws; {0, ""} when none.
+inline std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const NipapError& e) {
+    return {static_cast<int>(e.code()), e.what()};
+  }
+  return {0, ""};
+}
 
 class DatabaseTest : public ::testing::Test {
  protected:

@@ -9,21 +9,13 @@ namespace prefixd {
 namespace {
 
 using testing::DatabaseTest;
+using testing::fault_of;
 
 VrfChanges vrf_attr(std::string rt, std::string name) {
   VrfChanges a;
   a.rt = std::optional<std::string>(std::move(rt));
   a.name = std::optional<std::string>(std::move(name));
   return a;
-}
-
-std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const NipapError& e) {
-    return {static_cast<int>(e.code()), e.what()};
-  }
-  return {0, ""};
 }
 
 class VrfStore : public DatabaseTest {

@@ -227,6 +227,31 @@ class Daemon:
         return log
 
 
+class ApiTestCase(unittest.TestCase):
+    """A daemon with `workers` workers on a fresh database named after
+    `database`, the conformance accounts, and `p`, a proxy as unittest."""
+    database = None
+    workers = 2
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = Database(cls.database)
+        cls.db.add_standard_users()
+        cls.daemon = Daemon(cls.db, workers=cls.workers).start()
+        cls.p = cls.daemon.proxy()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        cls.db.drop()
+
+    def fault(self, fn, *args):
+        """The (faultCode, faultString) that fn(*args) answers."""
+        with self.assertRaises(xmlrpc.client.Fault) as cm:
+            fn(*args)
+        return cm.exception.faultCode, cm.exception.faultString
+
+
 def raw_call(port, method, params_xml="", user="unittest", password=PASSWORD, path="/XMLRPC",
              headers=None):
     """Posts a hand-written methodCall; returns (status, headers, body text)."""

@@ -17,27 +17,13 @@ V4_LENGTH = (1200, "Default IPv4 prefix length must be an integer between 1 and 
 V6_LENGTH = (1200, "Default IPv6 prefix length must be an integer between 1 and 128.")
 
 
-class Pool(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = Database("pool")
-        cls.db.add_standard_users()
-        cls.daemon = Daemon(cls.db, workers=2).start()
-        cls.p = cls.daemon.proxy()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-        cls.db.drop()
+class Pool(harness.ApiTestCase):
+    database = "pool"
+    workers = 2
 
     def setUp(self):
         self.db.sql("DELETE FROM ip_net_plan; DELETE FROM ip_net_pool; "
                     "DELETE FROM ip_net_vrf WHERE id > 0")
-
-    def fault(self, fn, *args):
-        with self.assertRaises(xmlrpc.client.Fault) as cm:
-            fn(*args)
-        return cm.exception.faultCode, cm.exception.faultString
 
     def add(self, name, **attr):
         return self.p.add_pool({"auth": AUTH, "attr": {"name": name, "description": None,

@@ -20,27 +20,13 @@ DEFAULT_OPTIONS = {"include_all_parents": False, "include_all_children": False,
                    "max_result": 50, "offset": 0, "parent_prefix": None}
 
 
-class Prefix(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = Database("prefix")
-        cls.db.add_standard_users()
-        cls.daemon = Daemon(cls.db, workers=2).start()
-        cls.p = cls.daemon.proxy()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-        cls.db.drop()
+class Prefix(harness.ApiTestCase):
+    database = "prefix"
+    workers = 2
 
     def setUp(self):
         self.db.sql("DELETE FROM ip_net_plan WHERE type = 'host'; DELETE FROM ip_net_plan; "
                     "DELETE FROM ip_net_pool; DELETE FROM ip_net_vrf WHERE id > 0")
-
-    def fault(self, fn, *args):
-        with self.assertRaises(xmlrpc.client.Fault) as cm:
-            fn(*args)
-        return cm.exception.faultCode, cm.exception.faultString
 
     def add(self, prefix, type_, **attr):
         attr.setdefault("description", f"{type_} {prefix}")

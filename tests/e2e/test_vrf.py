@@ -11,26 +11,12 @@ VRF_KEYS = {"id", "rt", "name", "description", "tags", "avps", "num_prefixes_v4"
             "used_addresses_v6", "free_addresses_v4", "free_addresses_v6"}
 
 
-class Vrf(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = Database("vrf")
-        cls.db.add_standard_users()
-        cls.daemon = Daemon(cls.db, workers=2).start()
-        cls.p = cls.daemon.proxy()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-        cls.db.drop()
+class Vrf(harness.ApiTestCase):
+    database = "vrf"
+    workers = 2
 
     def setUp(self):
         self.db.sql("DELETE FROM ip_net_plan; DELETE FROM ip_net_vrf WHERE id > 0")
-
-    def fault(self, fn, *args):
-        with self.assertRaises(xmlrpc.client.Fault) as cm:
-            fn(*args)
-        return cm.exception.faultCode, cm.exception.faultString
 
     def test_add_and_list(self):
         v = self.p.add_vrf({"auth": AUTH, "attr": {"rt": " 0123: 0456", "name": "test",
