@@ -211,6 +211,11 @@ PrefixChanges decode_attr(const Value& attr, const Value* args, AddMode* mode) {
 
 PrefixChanges decode_add_prefix_attr(const Value* attr, const Value* args, AddMode& mode) {
   if (attr == nullptr || !attr->is_struct()) fail(FaultCode::kInput, "'attr' must be a dict");
+  // Without a prefix, allocation arguments that are not a struct are
+  // refused as such, before the mode check (prefix_alloc.jsonl seq 155).
+  if (!attr->find("prefix") && args != nullptr && !args->is_nil() && !args->is_struct()) {
+    fail(FaultCode::kInput, "invalid input, please provide dict as args");
+  }
   const Value* allocation = args != nullptr && args->is_struct() ? args : nullptr;
   return decode_attr(*attr, allocation, &mode);
 }
