@@ -20,14 +20,19 @@ local function b64(data)
   end) .. ({ "", "==", "=" })[#data % 3 + 1])
 end
 
+-- A methodCall of `name` with the auth struct and `members` (struct members as XML).
+local function call(name, members)
+  return "<?xml version='1.0'?><methodCall><methodName>" .. name ..
+    "</methodName><params><param><value><struct><member><name>auth</name><value><struct>" ..
+    "<member><name>authoritative_source</name><value><string>nipap</string></value></member>" ..
+    "</struct></value></member>" .. members .. "</struct></value></param></params></methodCall>"
+end
+
 wrk.method = "POST"
 wrk.path = "/XMLRPC"
 wrk.headers["Content-Type"] = "text/xml"
 wrk.headers["Authorization"] = "Basic " .. b64(user .. ":" .. password)
-wrk.body = "<?xml version='1.0'?><methodCall><methodName>" .. method ..
-  "</methodName><params><param><value><struct><member><name>auth</name><value><struct>" ..
-  "<member><name>authoritative_source</name><value><string>nipap</string></value></member>" ..
-  "</struct></value></member>" .. args .. "</struct></value></param></params></methodCall>"
+wrk.body = call(method, args)
 
 local threads = {}
 function setup(thread)
@@ -58,3 +63,5 @@ function done(summary, latency, requests)
   io.write(string.format("requests: %d  faults: %d  non-200: %d  p50: %.2f ms  p99: %.2f ms\n",
     summary.requests, f, n, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
+
+return { call = call }
