@@ -30,22 +30,6 @@ std::optional<std::string> text_value(const Value& v, const std::string& key) {
   fail(FaultCode::kValue, "'" + key + "' must be a string or nil");
 }
 
-Avps avps_value(const Value& v) {
-  if (!v.is_struct()) fail(FaultCode::kValue, "'avps' must be a struct of strings");
-  Avps out;
-  for (const auto& [key, value] : v.as_struct()) {
-    if (value.is_nil()) {
-      out[key] = std::nullopt;
-    } else if (value.is_string()) {
-      out[key] = value.text();
-    } else {
-      fail(FaultCode::kValue, "AVP '" + key + "' must have a string value");
-    }
-  }
-  if (out.count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
-  return out;
-}
-
 // expires (xmlrpc.md §5.4.4): nil means never; an XML-RPC dateTime is a
 // naive time; strings are read by the backend.
 std::string expires_value(const Value& v) {
@@ -139,7 +123,7 @@ PrefixChanges decode_attr(const Value& attr, const Value* args, AddMode* mode) {
       fail(FaultCode::kExtraneousInput, "extraneous attribute " + key);
     }
   }
-  if (const Value* v = attr.find("avps")) out.avps = avps_value(*v);
+  if (const Value* v = attr.find("avps")) out.avps = decode_avps(*v);
   if (mode != nullptr && !s.count("description") && !s.count("node")) {
     fail(FaultCode::kMissingInput, "Either description or node must be specified.");
   }

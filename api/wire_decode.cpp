@@ -36,21 +36,6 @@ std::optional<std::vector<std::string>> nullable_string_list(const Value& v, std
   return out;
 }
 
-Avps decode_avps(const Value& v) {
-  if (!v.is_struct()) fail(FaultCode::kValue, "'avps' must be a struct of strings");
-  Avps out;
-  for (const auto& [key, value] : v.as_struct()) {
-    if (value.is_nil()) {
-      out[key] = std::nullopt;
-    } else if (value.is_string()) {
-      out[key] = value.text();
-    } else {
-      fail(FaultCode::kValue, "AVP '" + key + "' must have a string value");
-    }
-  }
-  return out;
-}
-
 QueryScalar scalar_of(const Value& v) {
   switch (v.type()) {
     case Value::Type::kNil:
@@ -174,7 +159,6 @@ VrfChanges decode_vrf_attr(const Value* attr, bool adding) {
   VrfChanges out;
   if (const Value* v = attr->find("avps")) {
     out.avps = decode_avps(*v);
-    if (out.avps->count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
   }
   if (const Value* v = attr->find("rt")) {
     // NIPAP reads a number as its text, which then fails the RT format
@@ -242,7 +226,6 @@ PoolChanges decode_pool_attr(const Value* attr, bool adding) {
   PoolChanges out;
   if (const Value* v = attr->find("avps")) {
     out.avps = decode_avps(*v);
-    if (out.avps->count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
   }
   for (int family : {4, 6}) {
     const char* key = family == 4 ? "ipv4_default_prefix_length" : "ipv6_default_prefix_length";
@@ -374,6 +357,22 @@ std::optional<int64_t> python_int(const Value& v) {
     default:
       return std::nullopt;
   }
+}
+
+Avps decode_avps(const Value& v) {
+  if (!v.is_struct()) fail(FaultCode::kValue, "'avps' must be a struct of strings");
+  Avps out;
+  for (const auto& [key, value] : v.as_struct()) {
+    if (value.is_nil()) {
+      out[key] = std::nullopt;
+    } else if (value.is_string()) {
+      out[key] = value.text();
+    } else {
+      fail(FaultCode::kValue, "AVP '" + key + "' must have a string value");
+    }
+  }
+  if (out.count("")) fail(FaultCode::kValue, "AVP with empty name is not allowed");
+  return out;
 }
 
 Actor actor_of(const Session& session) {

@@ -38,6 +38,10 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo);
 
 Actor actor_of(const Session& session);
 
+// An `avps` struct (model.md §2.3): string keys, string or nil values, no
+// empty key.
+Avps decode_avps(const Value& v);
+
 // Python's str() of a decoded value, for the places NIPAP stringifies one
 // (authoritative_source, values quoted in messages).
 std::string python_str(const Value& v);

@@ -2,6 +2,13 @@
 
 namespace prefixd {
 
+std::string describe_tags(const std::optional<std::vector<std::string>>& tags) {
+  if (!tags) return "None";
+  std::string list = "[";
+  for (const auto& t : *tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
+  return list + "]";
+}
+
 void write_audit(pqxx::transaction_base& tx, const Actor& actor, const AuditEntry& e) {
   tx.exec_prepared("audit_insert", e.vrf_id, e.vrf_rt, e.vrf_name, e.prefix_prefix, e.prefix_id,
                    e.pool_name, e.pool_id, actor.username.value_or(actor.authenticated_as),

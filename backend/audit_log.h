@@ -5,6 +5,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "backend/model.h"
 
@@ -20,6 +21,9 @@ struct AuditEntry {
   std::optional<int64_t> pool_id;
   std::string description;
 };
+
+// How an attr's tags read in an audit description: ['a', 'b'] or None.
+std::string describe_tags(const std::optional<std::vector<std::string>>& tags);
 
 void write_audit(pqxx::transaction_base& tx, const Actor& actor, const AuditEntry& entry);
 

@@ -151,13 +151,7 @@ std::string describe(const PoolChanges& attr) {
   if (attr.ipv6_default_prefix_length) {
     item("ipv6_default_prefix_length", number(*attr.ipv6_default_prefix_length));
   }
-  if (attr.tags) {
-    std::string list = "[";
-    if (*attr.tags) {
-      for (const auto& t : **attr.tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
-    }
-    item("tags", *attr.tags ? list + "]" : "None");
-  }
+  if (attr.tags) item("tags", describe_tags(*attr.tags));
   if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
   return out + "}";
 }

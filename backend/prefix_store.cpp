@@ -108,13 +108,7 @@ std::string describe(const PrefixChanges& attr) {
   for (const auto& [key, value] : texts) {
     if (*value) item(key, quoted_or_none(**value));
   }
-  if (attr.tags) {
-    std::string list = "[";
-    if (*attr.tags) {
-      for (const auto& t : **attr.tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
-    }
-    item("tags", *attr.tags ? list + "]" : "None");
-  }
+  if (attr.tags) item("tags", describe_tags(*attr.tags));
   if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
   if (attr.expires) item("expires", "'" + *attr.expires + "'");
   if (attr.vrf) {

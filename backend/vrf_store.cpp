@@ -147,13 +147,7 @@ std::string describe(const VrfChanges& attr) {
   if (attr.rt) item("rt", text(*attr.rt));
   if (attr.name) item("name", text(*attr.name));
   if (attr.description) item("description", text(*attr.description));
-  if (attr.tags) {
-    std::string list = "[";
-    if (*attr.tags) {
-      for (const auto& t : **attr.tags) list += (list.size() > 1 ? ", '" : "'") + t + "'";
-    }
-    item("tags", *attr.tags ? list + "]" : "None");
-  }
+  if (attr.tags) item("tags", describe_tags(*attr.tags));
   if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
   return out + "}";
 }
