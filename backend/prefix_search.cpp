@@ -44,43 +44,64 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
 
   const std::optional<int64_t> match_limit =
       o.max_result ? std::optional<int64_t>(*o.max_result + o.offset) : std::nullopt;
-  std::string sql =
-      "WITH m AS MATERIALIZED (SELECT p.id, p.vrf_id, p.prefix, p.indent, "
-      "p.display_prefix" +
-      std::string(kPrefixFrom) + " WHERE " + compiled.sql + kSearchOrder + " LIMIT " +
-      bind(number(match_limit), "::bigint") + ")";
+  const std::string limit = bind(number(match_limit), "::bigint");
+  // The matches, VRF by VRF: each VRF's first `limit` matches in prefix
+  // order (an ordered read of the (vrf_id, prefix) index when the query
+  // bounds the prefix), then the global order over those few rows. This
+  // never sorts the whole match set of a large reservation.
+  const std::string matches =
+      std::string(
+          " FROM (SELECT vrf.*, prefixd_rt_sort_key(vrf.rt) AS sort_key"
+          " FROM ip_net_vrf vrf) vrf CROSS JOIN LATERAL (SELECT p.* FROM ip_net_plan p"
+          " WHERE p.vrf_id = vrf.id AND ") +
+      compiled.sql + " ORDER BY p.prefix LIMIT " + limit +
+      ") p LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id"
+      " ORDER BY vrf.sort_key NULLS FIRST, p.prefix, p.vrf_id";
 
-  // Related prefixes (search.md §3.2), one index-friendly join per kind.
-  std::string related =
-      "SELECT r.id, r.id = m.id AS self FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
-      "AND iprange(r.prefix) >>= iprange(m.prefix)";
-  if (!o.include_all_parents && o.parents_depth != -1) {
-    related += " AND r.indent >= m.indent - " + bind(number(o.parents_depth), "::integer");
-  }
-  if (o.include_all_children || o.children_depth != 0) {
-    related +=
-        " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
-        "AND iprange(r.prefix) << iprange(m.prefix)";
-    if (!o.include_all_children && o.children_depth != -1) {
-      related += " AND r.indent <= m.indent + " + bind(number(o.children_depth), "::integer");
+  const bool related_rows = o.include_all_parents || o.parents_depth != 0 ||
+                            o.include_all_children || o.children_depth != 0 ||
+                            o.include_neighbors || o.parent_prefix;
+  std::optional<std::string> row_limit;
+  if (o.max_result && *o.max_result != 0) row_limit = std::to_string(*o.max_result);
+  std::string sql;
+  if (!related_rows) {
+    // Only the matches themselves: one pass.
+    sql = std::string("SELECT ") + kPrefixColumns + ", true, true" + matches + " OFFSET " +
+          bind(std::to_string(o.offset), "::bigint") + " LIMIT " + bind(row_limit, "::bigint");
+  } else {
+    sql = "WITH m AS MATERIALIZED (SELECT p.id, p.vrf_id, p.prefix, p.indent, p.display_prefix" +
+          matches + " LIMIT " + limit + ")";
+
+    // Related prefixes (search.md §3.2), one index-friendly join per kind.
+    std::string related =
+        "SELECT r.id, r.id = m.id AS self FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+        "AND iprange(r.prefix) >>= iprange(m.prefix)";
+    if (!o.include_all_parents && o.parents_depth != -1) {
+      related += " AND r.indent >= m.indent - " + bind(number(o.parents_depth), "::integer");
     }
-  }
-  if (o.include_neighbors) {
-    // In practice the sibling hosts of a matched host: its display prefix
-    // is its assignment's network.
-    related +=
-        " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
-        "AND iprange(r.prefix) << iprange(m.display_prefix::cidr) AND r.indent = m.indent";
-  }
-  sql += ", rel AS (SELECT id, bool_or(self) AS match FROM (" + related + ") x GROUP BY id)";
+    if (o.include_all_children || o.children_depth != 0) {
+      related +=
+          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+          "AND iprange(r.prefix) << iprange(m.prefix)";
+      if (!o.include_all_children && o.children_depth != -1) {
+        related += " AND r.indent <= m.indent + " + bind(number(o.children_depth), "::integer");
+      }
+    }
+    if (o.include_neighbors) {
+      // In practice the sibling hosts of a matched host: its display prefix
+      // is its assignment's network.
+      related +=
+          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+          "AND iprange(r.prefix) << iprange(m.display_prefix::cidr) AND r.indent = m.indent";
+    }
+    sql += ", rel AS (SELECT id, bool_or(self) AS match FROM (" + related + ") x GROUP BY id)";
 
-  const std::optional<int64_t> row_limit =
-      o.max_result && *o.max_result != 0 ? o.max_result : std::nullopt;
-  sql += std::string(" SELECT ") + kPrefixColumns +
-         ", coalesce(rel.match, false), CASE WHEN rel.id IS NOT NULL THEN true END" + kPrefixFrom +
-         (o.parent_prefix ? " LEFT JOIN" : " JOIN") + " rel ON rel.id = p.id" + parent_condition +
-         kSearchOrder + " OFFSET " + bind(std::to_string(o.offset), "::bigint") + " LIMIT " +
-         bind(number(row_limit), "::bigint");
+    sql += std::string(" SELECT ") + kPrefixColumns +
+           ", coalesce(rel.match, false), CASE WHEN rel.id IS NOT NULL THEN true END" +
+           kPrefixFrom + (o.parent_prefix ? " LEFT JOIN" : " JOIN") + " rel ON rel.id = p.id" +
+           parent_condition + kSearchOrder + " OFFSET " +
+           bind(std::to_string(o.offset), "::bigint") + " LIMIT " + bind(row_limit, "::bigint");
+  }
 
   const pqxx::result rows = translate_db_errors(
       [&] { return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)); });

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "backend/errors.h"
+#include "backend/free_space.h"
 
 namespace prefixd {
 
@@ -55,6 +56,23 @@ bool is_known_operator(std::string_view op) {
     if (c == op) return true;
   }
   return false;
+}
+
+// The (network, last address) cidr bounds of a value that is a plain prefix
+// or address, for the btree form of containment; nullopt for anything else
+// (ranges, malformed text), which keeps the iprange form.
+std::optional<std::pair<std::string, std::string>> cidr_bounds(const QueryScalar& value) {
+  const std::string* text = std::get_if<std::string>(&value);
+  if (text == nullptr) return std::nullopt;
+  try {
+    const IpPrefix prefix = parse_prefix(*text);
+    IpPrefix last = prefix;
+    last.address = prefix.last();
+    last.length = prefix.max_length();
+    return std::make_pair(prefix.cidr_text(), last.cidr_text());
+  } catch (const NipapError&) {
+    return std::nullopt;
+  }
 }
 
 std::string format_double(double d) {
@@ -169,6 +187,20 @@ std::string SearchCompiler::leaf(Query& q) {
       }
       const std::string range = "iprange(prefix)";
       const std::string value = bind(q.value) + "::iprange";
+      // Prefixes inside N/len are exactly the cidr values from N/len to
+      // last/maxlen in the inet order (a pre-order walk of the tree), so
+      // "inside a prefix" becomes a btree range on (vrf_id, prefix), which
+      // the planner estimates well and reads in result order. The iprange
+      // cast is kept so a value the database refuses fails as before.
+      if (op == "contained_within" || op == "contained_within_equals") {
+        if (auto bounds = cidr_bounds(q.value)) {
+          const std::string low = bind(bounds->first) + "::cidr";
+          const std::string high = bind(bounds->second) + "::cidr";
+          return "(" + value + " IS NOT NULL AND prefix " +
+                 (op == "contained_within" ? ">" : ">=") + " " + low + " AND prefix <= " + high +
+                 ")";
+        }
+      }
       if (op == "contains") return "(" + range + " >> " + value + ")";
       if (op == "contains_equals") return "(" + range + " >>= " + value + ")";
       if (op == "contained_within") return "(" + range + " << " + value + ")";

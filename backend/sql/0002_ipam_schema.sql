@@ -684,7 +684,14 @@ DECLARE
     v_pd_fam     integer[];
     v_pd_dc      numeric[];
     v_pd_du      numeric[];
+    v_plan_mode  text := current_setting('plan_cache_mode');
 BEGIN
+    -- A statement that changed a few rows (the API's case) runs on cached
+    -- generic plans: replanning these statements for every insert cost more
+    -- than running them.  Bulk changes keep custom plans sized to the batch.
+    IF cardinality(p_changes) <= 64 THEN
+        PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
+    END IF;
     -- 1. Locks, in ascending VRF order (deadlock avoidance).
     SELECT array_agg(DISTINCT c.vrf_id ORDER BY c.vrf_id) INTO v_vrfs FROM unnest(p_changes) c;
     FOREACH v_vrf IN ARRAY v_vrfs LOOP
@@ -766,18 +773,23 @@ BEGIN
       INTO v_pd_ids, v_pd_pool, v_pd_fam, v_pd_dc, v_pd_du
       FROM upd;
 
-    -- 4b. Rows at a new position: size, children and used from scratch (their
-    -- children are part of their own subtree).
+    -- 4b. Rows at a new position: size, children and used from scratch.  Every
+    -- child of such a row got it as a new parent in this statement, so its
+    -- children are exactly the v_state rows naming it as new_parent (no scan
+    -- of the table by parent_id, whose generic plan misjudges a parent with
+    -- thousands of children).
     UPDATE ip_net_plan p
        SET total_addresses = s.total, children = s.children, used_addresses = s.used,
            free_addresses = s.total - s.used
-      FROM (SELECT x.id, prefixd_prefix_size(x.prefix) AS total, ch.n AS children,
+      FROM (SELECT x.id, prefixd_prefix_size(x.prefix) AS total, coalesce(ch.n, 0) AS children,
                    CASE WHEN prefixd_is_full_length(x.prefix) THEN prefixd_prefix_size(x.prefix)
-                        ELSE ch.s END AS used
+                        ELSE coalesce(ch.s, 0) END AS used
               FROM ip_net_plan x
-              CROSS JOIN LATERAL (SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s
-                                    FROM ip_net_plan c WHERE c.parent_id = x.id) ch
-             WHERE x.id IN (SELECT unnest(v_new_ids))) s
+              LEFT JOIN (SELECT st.new_parent AS q, count(*)::integer AS n, sum(st.total) AS s
+                           FROM unnest(v_state) st
+                          WHERE st.new_parent = ANY (v_new_ids)
+                          GROUP BY st.new_parent) ch ON ch.q = x.id
+             WHERE x.id = ANY (v_new_ids)) s
      WHERE p.id = s.id
        AND (p.total_addresses, p.children, p.used_addresses, p.free_addresses)
            IS DISTINCT FROM (s.total, s.children, s.used, s.total - s.used);
@@ -981,6 +993,7 @@ BEGIN
      WHERE o.id = d.pool_id
        AND (d.m4, d.m6, d.t4, d.t6, d.u4, d.u6, d.c4, d.c6, d.f4, d.f6) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+    PERFORM set_config('plan_cache_mode', v_plan_mode, true);
     PERFORM set_config('prefixd.maintenance', 'off', true);
 END
 $$;
