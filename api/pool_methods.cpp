@@ -28,7 +28,9 @@ void handle_list_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& 
   // nil or {} lists every pool.
   const Value* spec = argument(args, "pool");
   const PoolSpec decoded = spec == nullptr || spec->is_nil() ? PoolSpec{} : decode_pool_spec(spec);
-  write_pools(out, ctx.services.db.run([&](pqxx::work& tx) { return list_pools(tx, decoded); }),
+  write_pools(out, ctx.services.db.run_read([&](pqxx::transaction_base& tx) {
+    return list_pools(tx, decoded);
+  }),
               false);
 }
 

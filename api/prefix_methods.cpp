@@ -90,8 +90,10 @@ void handle_search_prefix(CallContext& ctx, const Value::Struct& args, ValueWrit
   Value::Struct echo;
   const PrefixSearchOptions options =
       decode_prefix_search_options(argument(args, "search_options"), echo);
+  // Without parent_prefix the search is one statement: no BEGIN/COMMIT.
+  auto search = [&](pqxx::transaction_base& tx) { return search_prefixes(tx, query, options); };
   const auto prefixes =
-      ctx.services.db.run([&](pqxx::work& tx) { return search_prefixes(tx, query, options); });
+      options.parent_prefix ? ctx.services.db.run(search) : ctx.services.db.run_read(search);
   out.begin_struct();
   out.write_key("search_options");
   out.write(Value::structure(std::move(echo)));

@@ -27,7 +27,8 @@ void handle_list_vrf(CallContext& ctx, const Value::Struct& args, ValueWriter& o
   // nil or {} lists every VRF.
   const Value* spec = argument(args, "vrf");
   const VrfSpec decoded = spec == nullptr || spec->is_nil() ? VrfSpec{} : decode_vrf_spec(spec);
-  write_vrfs(out, ctx.services.db.run([&](pqxx::work& tx) { return list_vrfs(tx, decoded); }));
+  write_vrfs(out, ctx.services.db.run_read(
+                      [&](pqxx::transaction_base& tx) { return list_vrfs(tx, decoded); }));
 }
 
 void handle_edit_vrf(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {

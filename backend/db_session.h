@@ -43,9 +43,33 @@ class DbSession {
   // connection or it breaks during the call; other errors pass through.
   template <typename Fn>
   auto run(Fn&& fn) {
+    return run_in<pqxx::work>(std::forward<Fn>(fn));
+  }
+
+  // For a call that reads with exactly one statement: runs it without
+  // BEGIN/COMMIT (the statement is its own transaction), saving two round
+  // trips. fn must not write and must not issue a second statement.
+  template <typename Fn>
+  auto run_read(Fn&& fn) {
+    return run_in<pqxx::nontransaction>(std::forward<Fn>(fn));
+  }
+
+  // True when a connection is open and answers a trivial query. May try to
+  // reconnect (subject to backoff).
+  bool healthy();
+  bool connected() const { return conn_ != nullptr; }
+  // The reason the last connection attempt failed ("" if none).
+  const std::string& last_error() const { return last_error_; }
+
+  // The open connection, connecting (subject to backoff) when there is none.
+  pqxx::connection& connection();
+
+ private:
+  template <typename Tx, typename Fn>
+  auto run_in(Fn&& fn) {
     pqxx::connection& conn = connection();
     try {
-      pqxx::work tx(conn);
+      Tx tx(conn);
       if constexpr (std::is_void_v<decltype(fn(tx))>) {
         fn(tx);
         tx.commit();
@@ -62,17 +86,6 @@ class DbSession {
     }
   }
 
-  // True when a connection is open and answers a trivial query. May try to
-  // reconnect (subject to backoff).
-  bool healthy();
-  bool connected() const { return conn_ != nullptr; }
-  // The reason the last connection attempt failed ("" if none).
-  const std::string& last_error() const { return last_error_; }
-
-  // The open connection, connecting (subject to backoff) when there is none.
-  pqxx::connection& connection();
-
- private:
   DatabaseUnavailable lost(const std::string& what);
   bool idle_connection_alive();
   void connect_now();
