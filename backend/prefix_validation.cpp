@@ -3,7 +3,10 @@
 // model.md §6, node, country, pool VRF and duplicates, with NIPAP's messages.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <optional>
 #include <regex>
+#include <string_view>
 
 #include "backend/db_errors.h"
 #include "backend/errors.h"
@@ -46,9 +49,50 @@ std::optional<std::string> relative_interval(const std::string& phrase) {
   return std::nullopt;
 }
 
+// A decimal number of 1 to `max_digits` digits without a leading zero, or
+// nullopt.
+std::optional<unsigned> plain_number(std::string_view s, std::size_t max_digits) {
+  if (s.empty() || s.size() > max_digits || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  unsigned n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<unsigned>(c - '0');
+  }
+  return n;
+}
+
+// The common input "a.b.c.d/len" (canonical, no host bits) read without a
+// round trip; anything else (abbreviations, IPv6, errors) is left to the
+// database's cidr parser, whose results and messages are the reference.
+std::optional<ParsedPrefix> parse_plain_ipv4_prefix(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto length = plain_number(text.substr(slash + 1), 2);
+  if (!length || *length > 32) return std::nullopt;
+  uint32_t address = 0;
+  std::string_view rest = text.substr(0, slash);
+  for (int octet = 0; octet < 4; ++octet) {
+    const std::size_t dot = octet < 3 ? rest.find('.') : rest.size();
+    if (dot == std::string_view::npos) return std::nullopt;
+    const auto value = plain_number(rest.substr(0, dot), 3);
+    if (!value || *value > 255) return std::nullopt;
+    address = (address << 8) | *value;
+    rest = octet < 3 ? rest.substr(dot + 1) : std::string_view();
+  }
+  const uint32_t host_mask = *length == 32 ? 0 : (0xffffffffu >> *length);
+  if ((address & host_mask) != 0) return std::nullopt;
+  ParsedPrefix p;
+  p.cidr = std::string(text);
+  p.inet = *length == 32 ? std::string(text.substr(0, slash)) : p.cidr;
+  p.family = 4;
+  p.length = static_cast<int>(*length);
+  return p;
+}
+
 }  // namespace
 
 ParsedPrefix parse_prefix_text(pqxx::transaction_base& tx, const std::string& text) {
+  if (auto plain = parse_plain_ipv4_prefix(text)) return *std::move(plain);
   static const std::string kSql =
       "SELECT c::text, c::inet, family(c), masklen(c) FROM (SELECT $1::cidr AS c) s";
   // A savepoint, so that a refusal can be explained with a second query.
