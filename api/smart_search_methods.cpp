@@ -67,6 +67,7 @@ void smart_search(CallContext& ctx, const Value::Struct& args, ValueWriter& out,
   }
   Query query = std::move(parsed.query);
   if (const Value* extra = argument(args, "extra_query"); extra && !extra->is_nil()) {
+    if (!extra->is_struct()) throw NipapError(FaultCode::kInput, "'extra_query' must be a struct");
     query = Query::combine("and", std::move(query), decode_query(extra));
   }
   Value::Struct echo;

@@ -1,4 +1,5 @@
 #include "backend/asn_store.h"
+#include "backend/search_attributes.h"
 
 #include <algorithm>
 
@@ -12,16 +13,6 @@ namespace prefixd {
 namespace {
 
 constexpr const char* kSelect = "SELECT asn, name FROM ip_net_asn";
-
-const std::vector<SearchAttribute>& asn_attributes() {
-  // search.md §1.5. The type is the column's, so a value that is no
-  // integer fails as "Invalid syntax for integer (...)" as in NIPAP.
-  static const std::vector<SearchAttribute> kAttributes = {
-      {"asn", "asn", "integer"},
-      {"name", "name", "text"},
-  };
-  return kAttributes;
-}
 
 std::vector<Asn> rows_to_asns(const pqxx::result& rows) {
   std::vector<Asn> out;

@@ -1,4 +1,5 @@
 #include "backend/pool_store.h"
+#include "backend/search_attributes.h"
 
 #include <string>
 
@@ -39,34 +40,6 @@ constexpr const char* kPrefixTypes[] = {"reservation", "assignment", "host"};
 // search.md §1.5. The address counters are the pool's own (the upstream
 // ambiguity with the VRF's columns is not reproduced); vrf_rt is the RT of
 // the implied VRF.
-const std::vector<SearchAttribute>& pool_attributes() {
-  static const std::vector<SearchAttribute> kAttributes = {
-      {"id", "po.id", "integer"},
-      {"name", "po.name", "text"},
-      {"description", "po.description", "text"},
-      {"default_type", "po.default_type", "ip_net_plan_type"},
-      {"ipv4_default_prefix_length", "po.ipv4_default_prefix_length", "integer"},
-      {"ipv6_default_prefix_length", "po.ipv6_default_prefix_length", "integer"},
-      {"tags", "po.tags", "text[]"},
-      {"avps", "po.avps", "hstore"},
-      {"vrf_rt", "vrf.rt", "text"},
-      {"member_prefixes_v4", "po.member_prefixes_v4", "numeric"},
-      {"member_prefixes_v6", "po.member_prefixes_v6", "numeric"},
-      {"used_prefixes_v4", "po.used_prefixes_v4", "numeric"},
-      {"used_prefixes_v6", "po.used_prefixes_v6", "numeric"},
-      {"free_prefixes_v4", "po.free_prefixes_v4", "numeric"},
-      {"free_prefixes_v6", "po.free_prefixes_v6", "numeric"},
-      {"total_prefixes_v4", "po.total_prefixes_v4", "numeric"},
-      {"total_prefixes_v6", "po.total_prefixes_v6", "numeric"},
-      {"total_addresses_v4", "po.total_addresses_v4", "numeric"},
-      {"total_addresses_v6", "po.total_addresses_v6", "numeric"},
-      {"used_addresses_v4", "po.used_addresses_v4", "numeric"},
-      {"used_addresses_v6", "po.used_addresses_v6", "numeric"},
-      {"free_addresses_v4", "po.free_addresses_v4", "numeric"},
-      {"free_addresses_v6", "po.free_addresses_v6", "numeric"},
-  };
-  return kAttributes;
-}
 
 std::optional<int64_t> optional_int(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;

@@ -1,6 +1,6 @@
 // Shared by the prefix store's files (prefix_store, prefix_rows,
-// prefix_validation, prefix_search): how a prefix row is read, the searchable
-// attributes, and the model checks.
+// prefix_validation, prefix_search): how a prefix row is read and the model
+// checks.
 // Not an interface for other modules; use backend/prefix_store.h.
 #pragma once
 
@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "backend/model.h"
+#include "backend/search_attributes.h"
 #include "backend/search_compiler.h"
 
 namespace prefixd::prefix_detail {
 
 // The columns row_to_prefix reads, over `ip_net_plan p`, `ip_net_vrf vrf` and
-// `ip_net_pool pool` (kPrefixFrom).
+// `ip_net_pool pool` (kPrefixFrom). The searchable attributes are
+// prefix_attributes() in backend/search_attributes.h.
 extern const char* const kPrefixColumns;
 extern const char* const kPrefixFrom;
 // Search order (search.md §3.6): VRF rt sort key, prefix.
@@ -23,10 +25,6 @@ extern const char* const kSearchOrder;
 
 Prefix row_to_prefix(const pqxx::row& r);
 std::vector<Prefix> rows_to_prefixes(const pqxx::result& rows);
-
-// Searchable attributes (search.md §1.5) as SQL over p / vrf; also the keys a
-// prefix spec may use.
-const std::vector<SearchAttribute>& prefix_attributes();
 
 // `WHERE`-less boolean SQL for a spec, binding its values into `params`.
 std::string spec_condition(const PrefixSpec& spec, std::vector<std::optional<std::string>>& params);

@@ -2,6 +2,7 @@
 // how a spec becomes SQL (shared by the prefix store and the prefix search).
 #include "backend/pg_values.h"
 #include "backend/prefix_internal.h"
+#include "backend/search_attributes.h"
 
 namespace prefixd::prefix_detail {
 
@@ -68,43 +69,6 @@ std::vector<Prefix> rows_to_prefixes(const pqxx::result& rows) {
   out.reserve(rows.size());
   for (const auto& r : rows) out.push_back(row_to_prefix(r));
   return out;
-}
-
-const std::vector<SearchAttribute>& prefix_attributes() {
-  static const std::vector<SearchAttribute> kAttributes = {
-      {"id", "p.id", "integer"},
-      {"prefix", "p.prefix", "cidr"},
-      {"prefix_length", "masklen(p.prefix)", "integer"},
-      {"family", "family(p.prefix)", "integer"},
-      {"vrf_id", "p.vrf_id", "integer"},
-      {"vrf_rt", "vrf.rt", "text"},
-      {"vrf_name", "vrf.name", "text"},
-      {"pool_id", "p.pool_id", "integer"},
-      {"type", "p.type", "ip_net_plan_type"},
-      {"status", "p.status", "ip_net_plan_status"},
-      {"description", "p.description", "text"},
-      {"comment", "p.comment", "text"},
-      {"node", "p.node", "text"},
-      {"country", "p.country", "text"},
-      {"order_id", "p.order_id", "text"},
-      {"customer_id", "p.customer_id", "text"},
-      {"external_key", "p.external_key", "text"},
-      {"authoritative_source", "p.authoritative_source", "text"},
-      {"alarm_priority", "p.alarm_priority", "priority_5step"},
-      {"monitor", "p.monitor", "boolean"},
-      {"vlan", "p.vlan", "integer"},
-      {"tags", "p.tags", "text[]"},
-      {"inherited_tags", "p.inherited_tags", "text[]"},
-      {"avps", "p.avps", "hstore"},
-      {"indent", "p.indent", "integer"},
-      {"added", "p.added", "timestamptz"},
-      {"last_modified", "p.last_modified", "timestamptz"},
-      {"expires", "p.expires", "timestamptz"},
-      {"total_addresses", "p.total_addresses", "numeric"},
-      {"used_addresses", "p.used_addresses", "numeric"},
-      {"free_addresses", "p.free_addresses", "numeric"},
-  };
-  return kAttributes;
 }
 
 std::string spec_condition(const PrefixSpec& spec,

@@ -1,20 +1,12 @@
 #include "backend/tag_store.h"
+#include "backend/search_attributes.h"
 
 #include "backend/db_errors.h"
 #include "backend/search_compiler.h"
 
 namespace prefixd {
 
-namespace {
-
-const std::vector<SearchAttribute>& tag_attributes() {
-  static const std::vector<SearchAttribute> kAttributes = {
-      {"name", "name", "text"},
-  };
-  return kAttributes;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<Tag> search_tags(pqxx::transaction_base& tx, Query& query,
                              const SearchOptions& options) {

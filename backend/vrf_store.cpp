@@ -1,4 +1,5 @@
 #include "backend/vrf_store.h"
+#include "backend/search_attributes.h"
 
 #include <arpa/inet.h>
 
@@ -21,26 +22,6 @@ constexpr const char* kColumns =
     "used_addresses_v4::text, used_addresses_v6::text, free_addresses_v4::text, "
     "free_addresses_v6::text";
 constexpr const char* kOrder = " ORDER BY prefixd_rt_sort_key(rt) NULLS FIRST, id";
-
-const std::vector<SearchAttribute>& vrf_attributes() {
-  static const std::vector<SearchAttribute> kAttributes = {
-      {"id", "id", "integer"},
-      {"rt", "rt", "text"},
-      {"name", "name", "text"},
-      {"description", "description", "text"},
-      {"tags", "tags", "text[]"},
-      {"avps", "avps", "hstore"},
-      {"num_prefixes_v4", "num_prefixes_v4", "numeric"},
-      {"num_prefixes_v6", "num_prefixes_v6", "numeric"},
-      {"total_addresses_v4", "total_addresses_v4", "numeric"},
-      {"total_addresses_v6", "total_addresses_v6", "numeric"},
-      {"used_addresses_v4", "used_addresses_v4", "numeric"},
-      {"used_addresses_v6", "used_addresses_v6", "numeric"},
-      {"free_addresses_v4", "free_addresses_v4", "numeric"},
-      {"free_addresses_v6", "free_addresses_v6", "numeric"},
-  };
-  return kAttributes;
-}
 
 Vrf row_to_vrf(const pqxx::row& r) {
   Vrf v;

@@ -11,6 +11,7 @@ PREFIXD_PACKAGES=(
   libspdlog-dev nlohmann-json3-dev libgtest-dev libcrypt-dev libexpat1-dev
   postgresql-15 postgresql-15-ip4r postgresql-contrib
   python3 curl iproute2 procps
+  clang-14 libclang-rt-14-dev
 )
 
 # Installs missing packages when root; otherwise says exactly what to run.

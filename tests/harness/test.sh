@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (as root), builds the normal and
 # the sanitizer (ASan + UBSan) configurations, starts a private PostgreSQL
-# cluster for the run, runs every test of both builds through ctest, and
-# removes the cluster. Exits non-zero on any failure.
+# cluster for the run, runs every test of both builds through ctest, runs the
+# smart-search fuzz target (clang, libFuzzer) for 60 seconds, and removes the
+# cluster. Exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$PREFIXD_ROOT"
@@ -12,6 +13,9 @@ echo "== building (RelWithDebInfo)"
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== building (ASan + UBSan, -O0)"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFIXD_SANITIZE=ON
+echo "== building (libFuzzer targets, clang)"
+build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFIXD_FUZZ=ON \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
 
 pgdir=$(new_cluster_dir)
 cleanup() { pg_stop "$pgdir"; rm -rf "$pgdir"; }
@@ -27,4 +31,6 @@ for dir in build build-asan; do
   echo "== ctest ($dir)"
   ctest --test-dir "$dir" -j2 --output-on-failure "$@" || status=1
 done
+echo "== fuzz (smart_search_fuzz, 60 s)"
+tests/fuzz/run_smart_search_fuzz.sh build-fuzz 60 || status=1
 exit $status
