@@ -7,10 +7,13 @@ the binary given with --prefixd and stopped at the end; any sanitizer report
 in their output fails the test.
 """
 import argparse
+import atexit
 import base64
+import gzip
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -126,6 +129,8 @@ class Daemon:
     def __init__(self, db, workers=2, **config):
         self.db = db
         self.dir = tempfile.mkdtemp(prefix="prefixd-e2e.")
+        # The config and log are read while the test runs; gone at exit.
+        atexit.register(shutil.rmtree, self.dir, True)
         self.port = free_port()
         self.workers = workers
         self.config_path = os.path.join(self.dir, "prefixd.yaml")
@@ -237,8 +242,13 @@ class ApiTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.db = Database(cls.database)
         cls.db.add_standard_users()
+        cls.prepare_database()
         cls.daemon = Daemon(cls.db, workers=cls.workers).start()
         cls.p = cls.daemon.proxy()
+
+    @classmethod
+    def prepare_database(cls):
+        """Runs before the daemon starts (database settings, data)."""
 
     @classmethod
     def tearDownClass(cls):
@@ -257,22 +267,95 @@ def raw_call(port, method, params_xml="", user="unittest", password=PASSWORD, pa
     """Posts a hand-written methodCall; returns (status, headers, body text)."""
     body = (f"<?xml version='1.0'?>\n<methodCall><methodName>{method}</methodName>"
             f"<params>{params_xml}</params></methodCall>")
+    return post_xml(port, body, user=user, password=password, path=path, headers=headers)
+
+
+AUTH_PARAM = ("<param><value><struct><member><name>auth</name><value><struct><member>"
+              "<name>authoritative_source</name><value><string>nipap</string></value></member>"
+              "</struct></value></member></struct></value></param>")
+
+
+def post_xml(port, body, user="unittest", password=PASSWORD, path="/XMLRPC", headers=None):
+    """Posts `body` (str or bytes) exactly as given; returns (status, headers, body text)."""
     h = {"Content-Type": "text/xml"}
     if user is not None:
         h["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     h.update(headers or {})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("POST", path, body.encode(), h)
+        conn.request("POST", path, body.encode() if isinstance(body, str) else body, h)
         r = conn.getresponse()
         return r.status, dict(r.getheaders()), r.read().decode()
     finally:
         conn.close()
 
 
-AUTH_PARAM = ("<param><value><struct><member><name>auth</name><value><struct><member>"
-              "<name>authoritative_source</name><value><string>nipap</string></value></member>"
-              "</struct></value></member></struct></value></param>")
+def xml_call(port, method, *params, user="unittest", password=PASSWORD):
+    """Calls `method` with params marshalled by xmlrpc.client (nil allowed) and
+    returns the raw response text."""
+    body = xmlrpc.client.dumps(params, method, allow_none=True)
+    status, _, text = post_xml(port, body, user=user, password=password)
+    if status != 200:
+        raise AssertionError(f"{method}: HTTP {status}\n{text}")
+    return text
+
+
+def wire_problems(body):
+    """What in an XML-RPC response body breaks spec/xmlrpc.md §1.1: the
+    prologue, <i8>, a namespaced nil, an <int> beyond 32 bits, a dateTime not
+    in the 17-character form. Returns a list of texts, empty when clean."""
+    problems = []
+    if not body.startswith("<?xml version='1.0'?>"):
+        problems.append("body does not start with <?xml version='1.0'?>")
+    if "<i8>" in body or ":i8>" in body:
+        problems.append("<i8> emitted")
+    if re.search(r"<[\w.-]+:nil\b", body):
+        problems.append("namespaced nil emitted")
+    for number in re.findall(r"<(?:int|i4)>([^<]*)</", body):
+        if not re.fullmatch(r"-?\d+", number) or not -2**31 <= int(number) < 2**31:
+            problems.append(f"<int>{number}</int> is not a 32-bit integer")
+    for stamp in re.findall(r"<dateTime\.iso8601>([^<]*)</dateTime\.iso8601>", body):
+        if not re.fullmatch(r"\d{8}T\d{2}:\d{2}:\d{2}", stamp):
+            problems.append(f"dateTime {stamp!r} is not YYYYMMDDTHH:MM:SS")
+    return problems
+
+
+class RecordingTransport(xmlrpc.client.Transport):
+    """xmlrpc.client's transport, keeping every response body it received."""
+
+    def __init__(self):
+        super().__init__()
+        self.bodies = []
+
+    def parse_response(self, response):
+        data = response.read()
+        if response.getheader("Content-Encoding", "") == "gzip":
+            data = gzip.decompress(data)
+        self.bodies.append(data.decode())
+        parser, unmarshaller = self.getparser()
+        parser.feed(data)
+        parser.close()
+        return unmarshaller.close()
+
+
+def recording_proxy(daemon, user="unittest", password=PASSWORD, path="/XMLRPC"):
+    """A ServerProxy like Daemon.proxy() whose transport (.bodies) keeps the
+    raw response texts, for wire checks on ordinary calls."""
+    transport = RecordingTransport()
+    return xmlrpc.client.ServerProxy(daemon.url(user, password, path), transport=transport,
+                                     allow_none=True), transport
+
+
+DATA_TABLES = ("ip_net_vrf", "ip_net_pool", "ip_net_plan", "ip_net_asn", "ip_net_log")
+
+
+def data_snapshot(db):
+    """Every row of the NIPAP data tables as text (one line per table), to
+    show that a call changed nothing."""
+    parts = [f"(SELECT '{t}: ' || coalesce(string_agg(translate(x::text, E'\\n', ' '), ' ; ' "
+             f"ORDER BY x::text), '') FROM {t} x)" for t in DATA_TABLES]
+    text = db.sql("SELECT " + " || E'\\n' || ".join(parts))
+    return dict(line.split(": ", 1) for line in text.splitlines())
 
 
 def main():
