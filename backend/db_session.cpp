@@ -72,18 +72,17 @@ pqxx::connection& DbSession::connection() {
 }
 
 bool DbSession::idle_connection_alive() {
-  // An idle connection has nothing to read unless the server closed it
-  // (shutdown, restart, terminated backend). Finding that out before a call
-  // starts means only calls that were running when it broke fail.
+  // An idle connection has nothing to read: prefixd never LISTENs, and the
+  // server reports parameter changes only in answer to a command. Anything
+  // readable is the server closing it (the FATAL of a shutdown, a restart,
+  // pg_terminate_backend) or the close itself, so the connection is
+  // replaced before the call starts and only calls that were running when
+  // it broke fail.
   pollfd p{conn_->sock(), POLLIN, 0};
-  if (p.fd < 0 || poll(&p, 1, 0) == 0) return p.fd >= 0;
-  try {
-    conn_->get_notifs();
-    return conn_->is_open();
-  } catch (const std::exception& e) {
-    spdlog::warn("database connection closed while idle: {}", e.what());
-    return false;
-  }
+  if (p.fd < 0) return false;
+  if (poll(&p, 1, 0) == 0) return true;
+  spdlog::warn("database connection closed while idle; reconnecting");
+  return false;
 }
 
 DatabaseUnavailable DbSession::lost(const std::string& what) {

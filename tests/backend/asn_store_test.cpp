@@ -61,7 +61,7 @@ class AsnStore : public DatabaseTest {
   }
 };
 
-// §10: the result is exactly {asn, name}; name may be nil.
+// model.md §10: the result is exactly {asn, name}; name may be nil.
 TEST_F(AsnStore, Model_10_AddReturnsAsnAndName) {
   const Asn a = add(64512, "Private one");
   EXPECT_EQ(a.asn, 64512);
@@ -75,7 +75,7 @@ TEST_F(AsnStore, Model_10_AddReturnsAsnAndName) {
   EXPECT_EQ(add(0, "").name, "");
 }
 
-// §10: 4-byte ASNs above the column's range are a value error naming the
+// model.md §10: 4-byte ASNs above the column's range are a value error naming the
 // value, not the upstream 1000 data error; nothing is stored.
 TEST_F(AsnStore, Model_10_OutOfRangeIs1200NamingTheValue) {
   for (int64_t bad : {int64_t{4200000000}, int64_t{2147483648}, int64_t{-2147483649}}) {
@@ -107,7 +107,7 @@ TEST_F(AsnStore, Errors_4_5_AddWithoutAsnIs1110) {
             std::make_pair(1110, std::string("missing attribute asn")));
 }
 
-// §10: lists are ordered by asn; the spec selects by exact asn or name
+// model.md §10: lists are ordered by asn; the spec selects by exact asn or name
 // (case-sensitive, asn.jsonl seq 33); nothing matched is an empty list.
 TEST_F(AsnStore, Model_10_ListOrderedByAsnAndSelectedBySpec) {
   for (int64_t n : {65001, -5, 3301, 1}) add(n, "as" + std::to_string(n));
@@ -121,7 +121,7 @@ TEST_F(AsnStore, Model_10_ListOrderedByAsnAndSelectedBySpec) {
   EXPECT_TRUE(list(by_name("x' OR '1'='1")).empty());
 }
 
-// §11 and errors.md §4.5: edit sets name only, returns the edited rows and
+// model.md §11 and errors.md §4.5: edit sets name only, returns the edited rows and
 // logs one row per matched ASN; refusals come before any change.
 TEST_F(AsnStore, Model_11_EditReturnsEditedRowsAndLogsEach) {
   add(1, "Level one");
@@ -168,7 +168,7 @@ TEST_F(AsnStore, Errors_4_5_EditRefusals) {
   EXPECT_EQ(scalar("SELECT count(*) FROM ip_net_log"), "1");  // the add only
 }
 
-// §10, §11: remove deletes the matched rows with one audit row each; no
+// model.md §10, §11: remove deletes the matched rows with one audit row each; no
 // match is a silent no-op; an empty spec is refused (errors.md §4.5).
 TEST_F(AsnStore, Model_10_RemoveDeletesMatchedAndLogs) {
   add(1, "one");
@@ -186,7 +186,7 @@ TEST_F(AsnStore, Model_10_RemoveDeletesMatchedAndLogs) {
   EXPECT_EQ(numbers(list()), (std::vector<int64_t>{1}));
 }
 
-// §11: add logs "Added ASN <asn> with attr: <attr>" without object columns.
+// model.md §11: add logs "Added ASN <asn> with attr: <attr>" without object columns.
 TEST_F(AsnStore, Model_11_AddWritesAuditRow) {
   add(64512, "Private one");
   EXPECT_EQ(scalar("SELECT description FROM ip_net_log"),

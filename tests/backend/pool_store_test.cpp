@@ -51,12 +51,7 @@ class PoolStore : public DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    in_tx([](pqxx::work& tx) {
-      tx.exec("DELETE FROM ip_net_plan");
-      tx.exec("DELETE FROM ip_net_pool");
-      tx.exec("DELETE FROM ip_net_vrf WHERE id > 0");
-      tx.exec("DELETE FROM ip_net_log");
-    });
+    clear_ipam_data();
   }
 
   Pool add(const PoolChanges& a) {
@@ -93,7 +88,7 @@ class PoolStore : public DatabaseTest {
   }
 };
 
-// §4.1: every attribute, zero statistics, nil VRF, no prefixes; §11 audit row.
+// model.md §4.1: every attribute, zero statistics, nil VRF, no prefixes; §11 audit row.
 TEST_F(PoolStore, Model_4_1_AddReturnsEveryAttribute) {
   PoolChanges a = pool_attr("pool-a", "assignment");
   a.description = std::optional<std::string>("first pool");
@@ -133,7 +128,7 @@ TEST_F(PoolStore, Model_4_1_AddReturnsEveryAttribute) {
   EXPECT_TRUE(b.avps.empty());
 }
 
-// §4.1 quirk: member_prefixes_* are accepted and ignored, on add and edit.
+// model.md §4.1 quirk: member_prefixes_* are accepted and ignored, on add and edit.
 TEST_F(PoolStore, Model_4_1_MemberPrefixesAcceptedButIgnored) {
   PoolChanges a = pool_attr("quirk");
   a.member_prefixes = true;
@@ -150,7 +145,7 @@ TEST_F(PoolStore, Model_4_1_MemberPrefixesAcceptedButIgnored) {
   EXPECT_EQ(get(p.id).member_prefixes_v4, "0");
 }
 
-// §4.2: 1..32 and 1..128 with the pinned messages; 0 refused for both.
+// model.md §4.2: 1..32 and 1..128 with the pinned messages; 0 refused for both.
 TEST_F(PoolStore, Model_4_2_DefaultPrefixLengthValidation) {
   const std::string v4 = "Default IPv4 prefix length must be an integer between 1 and 32.";
   const std::string v6 = "Default IPv6 prefix length must be an integer between 1 and 128.";
@@ -242,7 +237,7 @@ TEST_F(PoolStore, Model_4_1_ListOrderedByNameAndSpecs) {
       in_tx([](pqxx::work& tx) { return list_pools(tx, by_id(int64_t{1} << 40)); }).empty());
 }
 
-// §4.3: the implied VRF and the member prefixes, ascending, computed when
+// model.md §4.3: the implied VRF and the member prefixes, ascending, computed when
 // reading (members written with plain SQL).
 TEST_F(PoolStore, Model_4_3_ImpliedVrfAndMemberPrefixes) {
   sql("INSERT INTO ip_net_vrf (rt, name) VALUES ('65100:1', 'pool-vrf')");
@@ -276,7 +271,7 @@ TEST_F(PoolStore, Model_4_3_ImpliedVrfAndMemberPrefixes) {
   EXPECT_EQ(all[1].vrf_rt, "65100:1");
 }
 
-// §4.4, nipaptest.py::TestPoolStatistics::test_stats1.
+// model.md §4.4, nipaptest.py::TestPoolStatistics::test_stats1.
 TEST_F(PoolStore, Model_4_4_Stats1MembersRemovalAndDefaultLength) {
   const Pool p = stats_pool();
   EXPECT_EQ(stats(p, 4), "0/0/-/- 0/0/0");
@@ -300,7 +295,7 @@ TEST_F(PoolStore, Model_4_4_Stats1MembersRemovalAndDefaultLength) {
   EXPECT_EQ(stats(get(p.id), 6), "0/0/-/- 0/0/0");
 }
 
-// §4.4, test_stats2: a member resized.
+// model.md §4.4, test_stats2: a member resized.
 TEST_F(PoolStore, Model_4_4_Stats2MemberResized) {
   const Pool p = stats_pool();
   insert("1.0.0.0/24", "reservation", p.id);
@@ -308,7 +303,7 @@ TEST_F(PoolStore, Model_4_4_Stats2MemberResized) {
   EXPECT_EQ(stats(get(p.id), 4), "1/0/64/64 128/0/128");
 }
 
-// §4.4, test_stats3 and test_stats4: a child of a member, then moved.
+// model.md §4.4, test_stats3 and test_stats4: a child of a member, then moved.
 TEST_F(PoolStore, Model_4_4_Stats3And4ChildAddedAndMoved) {
   const Pool p = stats_pool();
   insert("1.0.0.0/24", "reservation", p.id);
@@ -318,7 +313,7 @@ TEST_F(PoolStore, Model_4_4_Stats3And4ChildAddedAndMoved) {
   EXPECT_EQ(stats(get(p.id), 4), "1/1/64/65 256/128/128");
 }
 
-// §4.4, test_stats5: a member detached and re-attached.
+// model.md §4.4, test_stats5: a member detached and re-attached.
 TEST_F(PoolStore, Model_4_4_Stats5DetachAndReattach) {
   const Pool p = stats_pool();
   insert("1.0.0.0/24", "reservation", p.id);
@@ -330,7 +325,7 @@ TEST_F(PoolStore, Model_4_4_Stats5DetachAndReattach) {
   EXPECT_EQ(stats(get(p.id), 4), "2/1/255/256 512/2/510");
 }
 
-// §4.4: the IPv6 counterpart (one /48 with a /112 child) and the upgrade
+// model.md §4.4: the IPv6 counterpart (one /48 with a /112 child) and the upgrade
 // fixture (a /20 with three /24 children, default /31).
 TEST_F(PoolStore, Model_4_4_Ipv6AndUpgradeFixture) {
   const Pool p = stats_pool();
@@ -352,7 +347,7 @@ TEST_F(PoolStore, Model_4_4_Ipv6AndUpgradeFixture) {
   EXPECT_EQ(got.total_prefixes_v4, "1667");
 }
 
-// §4.5 edit: by id or name, exactly one of them; returns the edited pools;
+// model.md §4.5 edit: by id or name, exactly one of them; returns the edited pools;
 // §11: the audit row names the pool as it was.
 TEST_F(PoolStore, Model_4_5_EditByIdOrName) {
   const Pool a = add(pool_attr("pool-a"));
@@ -410,7 +405,7 @@ TEST_F(PoolStore, Model_4_5_EditByIdOrName) {
   EXPECT_EQ(get(a.id).name, "pool-a2");
 }
 
-// §4.3 / §4.5 remove: members are detached (an edit of each member for
+// model.md §4.3 / §4.5 remove: members are detached (an edit of each member for
 // last_modified), the pool goes, one audit row; an empty spec is refused
 // before anything is touched; no match is a silent no-op.
 TEST_F(PoolStore, Model_4_5_RemoveDetachesMembers) {
@@ -512,6 +507,33 @@ TEST_F(PoolStore, Search_1_PoolAttributesOperatorsAndOptions) {
   // Regular expressions on default_type take any text.
   EXPECT_EQ(names(search(Query::leaf("regex_match", "default_type", std::string("^res")))),
             "pool-b");
+}
+
+// model.md §4.4: a free block one bit longer than the default length counts
+// as one (the rounding quirk), longer ones as nothing.
+TEST_F(PoolStore, Model_4_4_HalfBlockCountsOne) {
+  const Pool p = stats_pool();
+  insert("1.0.0.0/24", "reservation", p.id);
+  insert("1.0.0.1/32", "reservation");
+  // free: 1.0.0.0/32 (half a /31: 1) and 1.0.0.2-1.0.0.255 (/31 .. /25: 127)
+  EXPECT_EQ(stats(get(p.id), 4), "1/1/128/129 256/1/255");
+  insert("1.0.0.4/30", "reservation");
+  // 1.0.0.2/31 (1), 1.0.0.8-255 (/29 .. /25: 124)
+  EXPECT_EQ(stats(get(p.id), 4), "1/2/126/128 256/5/251");
+}
+
+// model.md §2.3, errors.md §4.2 edit_pool row 4: an empty AVP name is
+// refused on edit, nothing changes.
+TEST_F(PoolStore, Model_2_3_EditRefusesEmptyAvpName) {
+  const Pool p = add(pool_attr("avp"));
+  PoolChanges change;
+  change.avps = Avps{{"", "x"}};
+  change.description = std::optional<std::string>("not stored");
+  EXPECT_EQ(fault_of([&] {
+              in_tx([&](pqxx::work& tx) { edit_pools(tx, actor(), by_id(p.id), change); });
+            }),
+            std::make_pair(1200, std::string("AVP with empty name is not allowed")));
+  EXPECT_FALSE(get(p.id).description.has_value());
 }
 
 }  // namespace

@@ -39,13 +39,7 @@ class PrefixStore : public DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    in_tx([](pqxx::work& tx) {
-      tx.exec("DELETE FROM ip_net_plan WHERE type = 'host'");
-      tx.exec("DELETE FROM ip_net_plan");
-      tx.exec("DELETE FROM ip_net_pool");
-      tx.exec("DELETE FROM ip_net_vrf WHERE id > 0");
-      tx.exec("DELETE FROM ip_net_log");
-    });
+    clear_ipam_data();
   }
 
   Prefix add(const PrefixChanges& a) {
@@ -85,6 +79,7 @@ class PrefixStore : public DatabaseTest {
   }
 };
 
+// model.md §5.1 (every attribute), §2.2, §5.5, §5.6, §5.7; errors.md §4.3 rows 18-20.
 TEST_F(PrefixStore, Model_5_1_AddReturnsEveryAttribute) {
   PrefixChanges a = attr("10.0.0.0/8", "reservation");
   a.tags = std::optional<std::vector<std::string>>({"b", "a", "b"});
@@ -122,6 +117,7 @@ TEST_F(PrefixStore, Model_5_1_AddReturnsEveryAttribute) {
   EXPECT_FALSE(q.expires);
 }
 
+// model.md §2.5; errors.md §2.3 (bits right of the mask, invalid syntax).
 TEST_F(PrefixStore, Model_2_5_PrefixTextFormsAndErrors) {
   EXPECT_EQ(add("192.0.2.5", "reservation").prefix, "192.0.2.5/32");
   EXPECT_EQ(get("192.0.2.5/32").display_prefix, "192.0.2.5");
@@ -136,6 +132,7 @@ TEST_F(PrefixStore, Model_2_5_PrefixTextFormsAndErrors) {
   EXPECT_EQ(add_fault(attr("foo", "reservation")).first, 1200);
 }
 
+// model.md §5.2, §5.3; errors.md §3 and §4.3 rows 16, 19, 21.
 TEST_F(PrefixStore, Model_5_2_DescriptionOrNodeAndUnknownType) {
   PrefixChanges a = attr("10.0.0.0/8", "reservation", std::nullopt);
   a.description.reset();
@@ -152,6 +149,8 @@ TEST_F(PrefixStore, Model_5_2_DescriptionOrNodeAndUnknownType) {
   EXPECT_TRUE(list().empty());
 }
 
+// model.md §5.4; errors.md §2.3 (integer, boolean syntax), §3 (node, country), §4.3 rows 20,
+// 24, 25.
 TEST_F(PrefixStore, Model_5_4_NodeCountryVlanMonitorRules) {
   add("10.0.0.0/8", "reservation");
   PrefixChanges a = attr("11.0.0.0/8", "reservation");
@@ -192,6 +191,7 @@ TEST_F(PrefixStore, Model_5_4_NodeCountryVlanMonitorRules) {
   EXPECT_EQ(fault_of([&] { edit(spec({{"prefix", "10.0.0.0/8"}}), c); }).first, 1200);
 }
 
+// model.md §5.6, §2.7; errors.md §4.3 row 17.
 TEST_F(PrefixStore, Model_5_6_ExpiresForms) {
   auto with_expires = [&](const std::string& prefix, const std::string& expires) {
     PrefixChanges a = attr(prefix, "reservation");
@@ -209,6 +209,7 @@ TEST_F(PrefixStore, Model_5_6_ExpiresForms) {
   EXPECT_EQ(add_fault(a).first, 1200);
 }
 
+// model.md §6.1, §6.3, §6.6; errors.md §2.2 (prefix), §3, §4.3 rows 22, 26.
 TEST_F(PrefixStore, Model_6_1_HierarchyRules) {
   add("10.0.0.0/8", "reservation");
   add("10.1.0.0/24", "assignment");
@@ -235,6 +236,7 @@ TEST_F(PrefixStore, Model_6_1_HierarchyRules) {
             "Duplicate value for 'prefix', the value '0, 10.0.0.0/8' is already in use.");
 }
 
+// model.md §6.3, §6.4, §6.5, §7 and §2.5 (display_prefix in search results).
 TEST_F(PrefixStore, Model_6_3_IndentChildrenDisplayPrefix) {
   add("192.168.0.0/16", "reservation");
   add("192.168.0.0/24", "assignment");
@@ -269,6 +271,7 @@ TEST_F(PrefixStore, Model_6_3_IndentChildrenDisplayPrefix) {
   EXPECT_EQ(a.used_addresses, "1");
 }
 
+// model.md §6.2; errors.md §4.3 edit_prefix rows 11-13, 15 and the spec/attr upstream bug.
 TEST_F(PrefixStore, Model_6_2_EditsThatTouchTheHierarchy) {
   const int64_t other = add_vrf_named("65000:1", "other");
   add("10.0.0.0/8", "reservation");
@@ -324,6 +327,7 @@ TEST_F(PrefixStore, Model_6_2_EditsThatTouchTheHierarchy) {
   EXPECT_TRUE(edit(spec({{"prefix", "11.0.0.0/8"}}), both).empty());
 }
 
+// model.md §9 (order, propagation on edit and removal, search by inherited tag).
 TEST_F(PrefixStore, Model_9_InheritedTags) {
   PrefixChanges top = attr("10.0.0.0/8", "reservation");
   top.tags = std::optional<std::vector<std::string>>({"top"});
@@ -348,6 +352,7 @@ TEST_F(PrefixStore, Model_9_InheritedTags) {
   EXPECT_EQ(prefixes_of(search(q)), (std::vector<std::string>{"10.1.1.0/24"}));
 }
 
+// model.md §8.1, §11; errors.md §4.3 remove_prefix rows 3, 4, 6 and §5 (unknown id: 1300).
 TEST_F(PrefixStore, Model_8_1_RemoveAndRecursiveRemove) {
   const int64_t other = add_vrf_named("65000:2", "other");
   add("10.0.0.0/8", "reservation");
@@ -396,6 +401,7 @@ TEST_F(PrefixStore, Model_8_1_RemoveAndRecursiveRemove) {
             "3");
 }
 
+// model.md §3.4, §8.3: VRF statistics after adds and a recursive remove.
 TEST_F(PrefixStore, Model_3_4_VrfStatisticsFollowAddsAndRemoves) {
   add("10.0.0.0/8", "reservation");
   add("10.1.0.0/24", "assignment");
@@ -418,7 +424,7 @@ TEST_F(PrefixStore, Model_3_4_VrfStatisticsFollowAddsAndRemoves) {
   EXPECT_EQ(v.num_prefixes_v6, "1");
 }
 
-// §8.4 (race): writers in one VRF are serialised, so concurrent adds under
+// model.md §8.4 (race): writers in one VRF are serialised, so concurrent adds under
 // one parent keep every derived value exact.
 TEST_F(PrefixStore, Model_8_4_ConcurrentAddsUnderOneParent) {
   add("10.0.0.0/16", "reservation");
@@ -450,6 +456,7 @@ TEST_F(PrefixStore, Model_8_4_ConcurrentAddsUnderOneParent) {
             "65/16384");
 }
 
+// model.md §11 (prefix rows, actor columns); errors.md §4.3 row 4 (unknown pool: 1100).
 TEST_F(PrefixStore, Model_11_AuditRows) {
   in_tx([](pqxx::work& tx) {
     tx.exec(
@@ -473,6 +480,7 @@ TEST_F(PrefixStore, Model_11_AuditRows) {
   EXPECT_EQ(add_fault(unknown), std::make_pair(1100, std::string("non-existing pool specified")));
 }
 
+// model.md §4.3; errors.md §4.3 row 23.
 TEST_F(PrefixStore, Model_4_3_PoolMembersShareOneVrf) {
   const int64_t other = add_vrf_named("65000:3", "other");
   in_tx([](pqxx::work& tx) {
@@ -492,6 +500,7 @@ TEST_F(PrefixStore, Model_4_3_PoolMembersShareOneVrf) {
             "Change not allowed. All member prefixes of a pool must be in a the same VRF.");
 }
 
+// search.md §2.2, §3.2-§3.5 (prefix search options).
 TEST_F(PrefixStore, Search_2_2_SearchOptions) {
   add("10.0.0.0/8", "reservation");
   add("10.1.0.0/16", "reservation");
@@ -535,6 +544,7 @@ TEST_F(PrefixStore, Search_2_2_SearchOptions) {
   EXPECT_TRUE(search(all, o).empty());
 }
 
+// search.md §3.3; errors.md §4.6 (parent_prefix not found: 1300).
 TEST_F(PrefixStore, Search_3_3_ParentPrefixMode) {
   add("10.0.0.0/8", "reservation");
   const Prefix mid = add("10.1.0.0/16", "reservation");
@@ -561,6 +571,7 @@ TEST_F(PrefixStore, Search_3_3_ParentPrefixMode) {
             std::make_pair(1300, std::string("Parent prefix 99999999 can not be found")));
 }
 
+// search.md §1.3, §1.6; errors.md §4.6 rows 1-3.
 TEST_F(PrefixStore, Search_1_6_MalformedQueries) {
   add("10.0.0.0/8", "reservation");
   EXPECT_EQ(fault_of([&] { search(Query{}); }),
@@ -576,6 +587,8 @@ TEST_F(PrefixStore, Search_1_6_MalformedQueries) {
   EXPECT_EQ(search(leaf("regex_not_match", "node", std::string("n"))).size(), 1u);
 }
 
+// xmlrpc.md §6; errors.md §3 (Key not allowed in prefix spec), §4.3 list_prefix and edit_prefix
+// rows 9-10.
 TEST_F(PrefixStore, Xmlrpc_6_SpecKeys) {
   add("10.0.0.0/8", "reservation");
   EXPECT_EQ(fault_of([&] {
@@ -593,6 +606,356 @@ TEST_F(PrefixStore, Xmlrpc_6_SpecKeys) {
               list(spec({{"prefix", "foo"}}));
             }),
             std::make_pair(1200, std::string("Invalid syntax for prefix (foo)")));
+}
+
+// model.md §2.3, errors.md §4.3 rows 15 and §4.3 edit row 6: an empty AVP
+// name is refused on add and on edit, before anything is written.
+TEST_F(PrefixStore, Model_2_3_EmptyAvpNameRefusedOnAddAndEdit) {
+  PrefixChanges a = attr("10.0.0.0/8", "reservation");
+  a.avps = Avps{{"", "x"}};
+  EXPECT_EQ(add_fault(a), std::make_pair(1200, std::string("AVP with empty name is not allowed")));
+  add("10.0.0.0/8", "reservation");
+  PrefixChanges e;
+  e.avps = Avps{{"ok", "1"}, {"", "2"}};
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "10.0.0.0/8"}}), e);
+            }),
+            std::make_pair(1200, std::string("AVP with empty name is not allowed")));
+  EXPECT_TRUE(get("10.0.0.0/8").avps.empty());
+}
+
+// model.md §2.4: statistics are exact decimal text up to 2^128.
+TEST_F(PrefixStore, Model_2_4_BigNumbersAsDecimalText) {
+  EXPECT_EQ(add("2001:db8::/48", "reservation").total_addresses, "1208925819614629174706176");
+  EXPECT_EQ(add("::/0", "reservation").total_addresses, "340282366920938463463374607431768211456");
+  EXPECT_EQ(get("::/0").used_addresses, "1208925819614629174706176");
+  EXPECT_EQ(scalar("SELECT total_addresses_v6 FROM ip_net_vrf WHERE id = 0"),
+            "340282366920938463463374607431768211456");
+}
+
+// model.md §2.6: list_prefix orders by the VRF's rt text (default VRF
+// first), search_prefix by the rt sort key of §3.5; within a VRF cidr order
+// (IPv4 first, address, then length: a pre-order walk).
+TEST_F(PrefixStore, Model_2_6_Ordering) {
+  const int64_t nine = add_vrf_named("9:1", "nine");
+  const int64_t ten = add_vrf_named("10:1", "ten");
+  auto in = [](const std::string& prefix, const std::string& type, int64_t vrf) {
+    PrefixChanges a = attr(prefix, type);
+    VrfSpec v;
+    v.id = vrf;
+    a.vrf = v;
+    return a;
+  };
+  add(in("10.0.0.0/8", "reservation", nine));
+  add(in("10.0.0.0/8", "reservation", ten));
+  add("2001:db8::/32", "reservation");
+  add("1.3.3.0/32", "reservation");
+  add("1.3.2.0/24", "assignment");
+  add("1.3.2.1/32", "host");
+  std::vector<std::string> listed;
+  for (const Prefix& p : list()) listed.push_back(p.vrf_rt.value_or("-") + " " + p.prefix);
+  EXPECT_EQ(listed,
+            (std::vector<std::string>{"- 1.3.2.0/24", "- 1.3.2.1/32", "- 1.3.3.0/32",
+                                      "- 2001:db8::/32", "10:1 10.0.0.0/8", "9:1 10.0.0.0/8"}));
+  std::vector<std::string> searched;
+  Query everything = leaf("contained_within_equals", "prefix", std::string("10.0.0.0/8"));
+  for (const Prefix& p : search(everything)) searched.push_back(p.vrf_rt.value_or("-"));
+  EXPECT_EQ(searched, (std::vector<std::string>{"9:1", "10:1"}));
+}
+
+// model.md §5.1: the VRF of a new prefix named by id, rt or name; a VRF
+// that does not exist is 1300 (errors.md §4.3 row 7).
+TEST_F(PrefixStore, Model_5_1_VrfAliasesAndUnknownVrf) {
+  const int64_t v = add_vrf_named("65000:9", "Named");
+  PrefixChanges a = attr("10.0.0.0/8", "reservation");
+  VrfSpec by_rt;
+  by_rt.rt = std::optional<std::string>("65000:9");
+  a.vrf = by_rt;
+  EXPECT_EQ(add(a).vrf_id, v);
+  a = attr("11.0.0.0/8", "reservation");
+  VrfSpec by_name;
+  by_name.name = "Named";
+  a.vrf = by_name;
+  const Prefix p = add(a);
+  EXPECT_EQ(p.vrf_id, v);
+  EXPECT_EQ(p.vrf_name, "Named");
+  VrfSpec wrong_case;
+  wrong_case.name = "named";  // names compare case-sensitively (§1.5)
+  VrfSpec no_such_id;
+  no_such_id.id = 99999999;
+  for (const VrfSpec& unknown : {wrong_case, no_such_id}) {
+    a = attr("12.0.0.0/8", "reservation");
+    a.vrf = unknown;
+    EXPECT_EQ(add_fault(a), std::make_pair(1300, std::string("No matching VRF found.")));
+  }
+  // Passing the same VRF on edit is fine (§6.2).
+  PrefixChanges same;
+  same.vrf = by_rt;
+  same.comment = std::optional<std::string>("c");
+  EXPECT_EQ(edit(spec({{"prefix", "10.0.0.0/8"}}), same).at(0).comment, "c");
+  EXPECT_EQ(list().size(), 2u);
+}
+
+// model.md §5.3 and errors.md §2.3 last row: an unknown alarm_priority,
+// status or type is 1200 naming the value (upstream: 1000).
+TEST_F(PrefixStore, Model_5_3_EnumerationValues) {
+  for (const char* field : {"alarm_priority", "status", "type"}) {
+    PrefixChanges a = attr("10.0.0.0/8", "reservation");
+    const std::string name = field;
+    if (name == "alarm_priority") a.alarm_priority = std::optional<std::string>("urgent");
+    if (name == "status") a.status = std::optional<std::string>("urgent");
+    if (name == "type") a.type = std::optional<std::string>("urgent");
+    const auto f = add_fault(a);
+    EXPECT_EQ(f.first, 1200) << field;
+    EXPECT_NE(f.second.find("urgent"), std::string::npos) << f.second;
+    EXPECT_NE(f.second.find(field), std::string::npos) << f.second;
+  }
+  PrefixChanges a = attr("10.0.0.0/8", "reservation");
+  a.alarm_priority = std::optional<std::string>("critical");
+  a.status = std::optional<std::string>("quarantine");
+  const Prefix p = add(a);
+  EXPECT_EQ(p.alarm_priority, "critical");
+  EXPECT_EQ(p.status, "quarantine");
+  EXPECT_EQ(list().size(), 1u);
+}
+
+// model.md §5.4 (prefixd fixes the upstream bug): country is validated and
+// upper-cased on every edit that sets it, also from NULL; nil clears it.
+// errors.md §2.3: a vlan out of the integer range is 1200.
+TEST_F(PrefixStore, Model_5_4_CountryOnEditAndVlanRange) {
+  add("10.0.0.0/24", "assignment");
+  PrefixChanges c;
+  c.country = std::optional<std::string>("se");
+  EXPECT_EQ(edit(spec({{"prefix", "10.0.0.0/24"}}), c).at(0).country, "SE");
+  c.country = std::optional<std::string>();
+  EXPECT_FALSE(edit(spec({{"prefix", "10.0.0.0/24"}}), c).at(0).country.has_value());
+  PrefixChanges v;
+  v.vlan = std::optional<std::string>("99999999999");
+  EXPECT_EQ(fault_of([&] { edit(spec({{"prefix", "10.0.0.0/24"}}), v); }).first, 1200);
+  v.vlan = std::optional<std::string>("-7");  // no range check within the column (§5.4)
+  EXPECT_EQ(edit(spec({{"prefix", "10.0.0.0/24"}}), v).at(0).vlan, -7);
+}
+
+// model.md §5.5: authoritative_source is the caller's on add and changes on
+// edit only when attr carries it.
+TEST_F(PrefixStore, Model_5_5_AuthoritativeSource) {
+  add("10.0.0.0/8", "reservation");
+  PrefixChanges d;
+  d.description = std::optional<std::string>("x");
+  EXPECT_EQ(edit(spec({{"prefix", "10.0.0.0/8"}}), d).at(0).authoritative_source, "nipap");
+  d.authoritative_source = std::optional<std::string>("billing");
+  EXPECT_EQ(edit(spec({{"prefix", "10.0.0.0/8"}}), d).at(0).authoritative_source, "billing");
+}
+
+// model.md §5.7, spec/README.md decision 7: an edit moves last_modified;
+// a parent whose statistics change because a child was added does not.
+TEST_F(PrefixStore, Model_5_7_LastModified) {
+  add("10.0.0.0/8", "reservation");
+  add("10.1.0.0/16", "reservation");
+  in_tx([](pqxx::work& tx) {
+    tx.exec("UPDATE ip_net_plan SET added = '2000-01-01', last_modified = '2000-01-01'");
+  });
+  add("10.1.1.0/24", "assignment");
+  EXPECT_EQ(get("10.1.0.0/16").last_modified, "20000101T00:00:00");
+  EXPECT_EQ(get("10.1.0.0/16").used_addresses, "256");
+  PrefixChanges d;
+  d.description = std::optional<std::string>("edited");
+  const Prefix edited = edit(spec({{"prefix", "10.0.0.0/8"}}), d).at(0);
+  EXPECT_EQ(edited.added, "20000101T00:00:00");
+  EXPECT_GT(edited.last_modified, "2020");
+}
+
+// model.md §6.2: reservation -> assignment with a non-host descendant gets
+// the "must not have any subnets" message; a retype that breaks a §6.1 rule
+// gets that rule's message.
+TEST_F(PrefixStore, Model_6_2_TypeChangeMessages) {
+  add("10.0.0.0/16", "reservation");
+  add("10.0.1.0/24", "reservation");
+  add("192.0.2.1/32", "reservation");
+  PrefixChanges retype;
+  retype.type = std::optional<std::string>("assignment");
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "10.0.0.0/16"}}), retype);
+            }).second,
+            "Prefix of type 'assignment' must not have any subnets other than of type 'host'");
+  retype.type = std::optional<std::string>("host");
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "192.0.2.1/32"}}), retype);
+            }).second,
+            "Prefix of type host must have a parent (covering) prefix of type assignment");
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "10.0.1.0/24"}}), retype);
+            }).second,
+            "Prefix of type host must have all bits set in netmask");
+  EXPECT_EQ(get("10.0.0.0/16").type, "reservation");
+}
+
+// model.md §6.4 with nipaptest.py::TestPrefixChildren::test_children1.
+TEST_F(PrefixStore, Model_6_4_ChildrenCounts) {
+  add("192.168.0.0/16", "reservation");
+  add("192.168.0.0/20", "reservation");
+  add("192.168.32.0/20", "reservation");
+  for (const char* p : {"192.168.0.0/24", "192.168.1.0/24", "192.168.2.0/24"}) {
+    add(p, "reservation");
+  }
+  add("192.168.32.0/24", "reservation");
+  auto children = [&](const std::string& p) { return get(p).children; };
+  EXPECT_EQ(children("192.168.0.0/16"), 2);
+  EXPECT_EQ(children("192.168.0.0/20"), 3);
+  EXPECT_EQ(children("192.168.32.0/20"), 1);
+  PrefixChanges move;
+  move.prefix = std::optional<std::string>("192.0.2.0/24");
+  edit(spec({{"prefix", "192.168.2.0/24"}}), move);
+  EXPECT_EQ(children("192.168.0.0/20"), 2);
+  move.prefix = std::optional<std::string>("192.168.0.0/21");
+  edit(spec({{"prefix", "192.168.1.0/24"}}), move);
+  EXPECT_EQ(children("192.168.0.0/20"), 1);
+  EXPECT_EQ(children("192.168.0.0/21"), 1);
+  remove(spec({{"prefix", "192.168.0.0/16"}}));
+  EXPECT_EQ(children("192.168.0.0/20"), 1);
+  EXPECT_EQ(children("192.168.32.0/20"), 1);
+  // test_children7: an assignment with one host.
+  add("10.0.0.0/24", "assignment");
+  add("10.0.0.1/32", "host");
+  EXPECT_EQ(children("10.0.0.0/24"), 1);
+}
+
+// model.md §7 with nipaptest.py::TestPrefixStatistics test_stats1, 5, 7, 8.
+TEST_F(PrefixStore, Model_7_PerPrefixStatistics) {
+  auto stats = [&](const std::string& p) {
+    const Prefix x = get(p);
+    return *x.total_addresses + "/" + *x.used_addresses + "/" + *x.free_addresses;
+  };
+  add("1.0.0.0/24", "reservation");
+  EXPECT_EQ(stats("1.0.0.0/24"), "256/0/256");
+  add("1.0.0.0/20", "reservation");
+  EXPECT_EQ(stats("1.0.0.0/20"), "4096/256/3840");
+  add("2.0.0.0/24", "assignment");
+  add("2.0.0.1/32", "host");
+  EXPECT_EQ(stats("2.0.0.0/24"), "256/1/255");
+  EXPECT_EQ(stats("2.0.0.1/32"), "1/1/0");
+  add("3.0.0.0/24", "reservation");
+  add("3.0.0.0/32", "reservation");
+  EXPECT_EQ(stats("3.0.0.0/24"), "256/1/255");
+  add("3.0.0.2/31", "reservation");
+  EXPECT_EQ(stats("3.0.0.0/24"), "256/3/253");
+  PrefixChanges shrink;
+  shrink.prefix = std::optional<std::string>("3.0.0.2/32");
+  edit(spec({{"prefix", "3.0.0.2/31"}}), shrink);
+  EXPECT_EQ(stats("3.0.0.0/24"), "256/2/254");
+  add("4.0.0.0/22", "reservation");
+  add("4.0.0.0/23", "reservation");
+  add("4.0.0.0/24", "reservation");
+  add("4.0.1.0/24", "reservation");
+  PrefixChanges grow;
+  grow.prefix = std::optional<std::string>("4.0.0.0/21");
+  edit(spec({{"prefix", "4.0.0.0/23"}}), grow);
+  EXPECT_EQ(stats("4.0.0.0/21"), "2048/1024/1024");
+  grow.prefix = std::optional<std::string>("4.0.0.0/23");
+  edit(spec({{"prefix", "4.0.0.0/21"}}), grow);
+  EXPECT_EQ(stats("4.0.0.0/23"), "512/512/0");
+}
+
+// model.md §3.4 with nipaptest.py::TestVrfStatistics test_stats1 and 2.
+TEST_F(PrefixStore, Model_3_4_VrfStatisticsExamples) {
+  auto vrf0 = [&] {
+    return scalar(
+        "SELECT num_prefixes_v4 || '/' || total_addresses_v4 || '/' || used_addresses_v4 || '/' || "
+        "free_addresses_v4 || ' ' || num_prefixes_v6 || '/' || used_addresses_v6 FROM ip_net_vrf "
+        "WHERE id = 0");
+  };
+  add("1.0.0.0/24", "reservation");
+  add("2.0.0.0/24", "reservation");
+  EXPECT_EQ(vrf0(), "2/512/0/512 0/0");
+  remove(spec({{"prefix", "1.0.0.0/24"}}));
+  EXPECT_EQ(vrf0(), "1/256/0/256 0/0");
+  remove(spec({{"prefix", "2.0.0.0/24"}}));
+  add("1.0.0.0/24", "reservation");
+  add("1.0.0.128/25", "assignment");
+  add("2001:db8:1::/48", "reservation");
+  add("2001:db8:1::/64", "assignment");
+  EXPECT_EQ(vrf0(), "2/256/128/128 2/18446744073709551616");
+}
+
+// model.md §8.4 (upstream drift, prefixd must not reproduce): pool used_*
+// stay exact when a prefix is inserted between a member and its child, when
+// a middle prefix is removed, and when a subtree is removed recursively.
+TEST_F(PrefixStore, Model_8_4_PoolStatisticsDoNotDrift) {
+  in_tx([](pqxx::work& tx) {
+    tx.exec("INSERT INTO ip_net_pool (name, ipv4_default_prefix_length) VALUES ('p', 24)");
+  });
+  auto pool = [&] {
+    return scalar(
+        "SELECT used_prefixes_v4 || '/' || used_addresses_v4 || '/' || "
+        "free_addresses_v4 FROM ip_net_pool");
+  };
+  PrefixChanges member = attr("10.0.0.0/16", "reservation");
+  member.pool = std::optional(PoolSelector{std::nullopt, "p"});
+  add(member);
+  add("10.0.0.0/26", "reservation");
+  add("10.0.0.0/24", "reservation");  // (a) above the member's child
+  EXPECT_EQ(pool(), "1/256/65280");
+  remove(spec({{"prefix", "10.0.0.0/24"}}));  // (b) the middle goes, its child moves up
+  EXPECT_EQ(pool(), "1/64/65472");
+  add("10.0.0.0/28", "assignment");
+  add("10.0.0.1/32", "host");
+  add("10.0.1.0/24", "reservation");
+  remove(spec({{"prefix", "10.0.0.0/26"}}), true);  // (c) a chain removed recursively
+  EXPECT_EQ(pool(), "1/256/65280");
+  remove(spec({{"prefix", "10.0.1.0/24"}}), true);
+  EXPECT_EQ(pool(), "0/0/65536");
+}
+
+// model.md §11 and its upstream-bug note: pool rows are written only when
+// membership really changes; a removed member gets its pool row.
+TEST_F(PrefixStore, Model_11_PoolMembershipAuditRows) {
+  in_tx([](pqxx::work& tx) { tx.exec("INSERT INTO ip_net_pool (name) VALUES ('p'), ('q')"); });
+  PrefixChanges a = attr("10.0.0.0/8", "reservation");
+  a.pool = std::optional(PoolSelector{std::nullopt, "p"});
+  add(a);
+  PrefixChanges d;
+  d.description = std::optional<std::string>("only the description");
+  edit(spec({{"prefix", "10.0.0.0/8"}}), d);
+  PrefixChanges same;
+  same.pool = std::optional(PoolSelector{std::nullopt, "p"});
+  edit(spec({{"prefix", "10.0.0.0/8"}}), same);
+  PrefixChanges move;
+  move.pool = std::optional(PoolSelector{std::nullopt, "q"});
+  edit(spec({{"prefix", "10.0.0.0/8"}}), move);
+  remove(spec({{"prefix", "10.0.0.0/8"}}));
+  EXPECT_EQ(
+      scalar("SELECT string_agg(description || ' [' || coalesce(pool_name, '-') || ' ' || "
+             "coalesce(vrf_id::text, '-') || ' ' || coalesce(prefix_prefix::text, '-') || "
+             "']', E'\\n' ORDER BY id) FROM ip_net_log WHERE description NOT LIKE '% attr: %'"),
+      "Pool p expanded with prefix 10.0.0.0/8 in VRF None [p 0 10.0.0.0/8]\n"
+      "Expanded pool q with prefix 10.0.0.0/8 [q 0 10.0.0.0/8]\n"
+      "Removed prefix 10.0.0.0/8 from pool p [p 0 10.0.0.0/8]\n"
+      "Removed prefix 10.0.0.0/8 [- 0 10.0.0.0/8]\n"
+      "Prefix 10.0.0.0/8 removed from pool q [q - 10.0.0.0/8]");
+  EXPECT_EQ(scalar("SELECT count(*) FROM ip_net_log WHERE description LIKE 'Edited prefix%'"), "3");
+}
+
+// errors.md §4.3 edit_prefix rows 3-4: an unknown pool (1100) or VRF (1300)
+// named in attr is refused before anything changes.
+TEST_F(PrefixStore, Errors_4_3_EditRefusesUnknownPoolAndVrf) {
+  add("10.0.0.0/8", "reservation");
+  PrefixChanges e;
+  e.pool = std::optional(PoolSelector{std::nullopt, "nope"});
+  e.description = std::optional<std::string>("changed");
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "10.0.0.0/8"}}), e);
+            }),
+            std::make_pair(1100, std::string("non-existing pool specified")));
+  e = PrefixChanges{};
+  VrfSpec unknown;
+  unknown.rt = std::optional<std::string>("99:99");
+  e.vrf = unknown;
+  e.description = std::optional<std::string>("changed");
+  EXPECT_EQ(fault_of([&] {
+              edit(spec({{"prefix", "10.0.0.0/8"}}), e);
+            }),
+            std::make_pair(1300, std::string("No matching VRF found.")));
+  EXPECT_EQ(get("10.0.0.0/8").description, "d");
 }
 
 }  // namespace

@@ -75,6 +75,17 @@ class DatabaseTest : public ::testing::Test {
     }
   }
 
+  // Empties the IPAM tables (the default VRF stays), so that a test starts
+  // from the data of a fresh installation.
+  void clear_ipam_data() {
+    in_tx([](pqxx::work& tx) {
+      tx.exec("DELETE FROM ip_net_plan");
+      tx.exec("DELETE FROM ip_net_pool");
+      tx.exec("DELETE FROM ip_net_vrf WHERE id > 0");
+      tx.exec("DELETE FROM ip_net_log");
+    });
+  }
+
   static std::string scalar(const std::string& sql) {
     pqxx::work tx(*conn_);
     auto r = tx.exec(sql);

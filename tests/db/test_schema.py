@@ -6,8 +6,8 @@ Needs a PostgreSQL superuser reachable through the standard environment
 extensions available.  Every test case creates its own uniquely named
 database, applies the migrations in order with `psql -1 -f`, and drops it.
 
-Derived values are checked against an independent model computed here in
-Python (ipaddress module) from the definitions of spec/model.md: indent,
+Derived values are checked against an independent model (nipap_model.py
+beside this file, Python's ipaddress module) of spec/model.md: indent,
 parent/children, total/used/free addresses, display_prefix, inherited tags,
 VRF statistics (§3.4) and pool statistics including free_prefixes (§4.4).
 
@@ -23,8 +23,10 @@ import os
 import random
 import subprocess
 import sys
-import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nipap_model  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MIGRATIONS = sorted(glob.glob(os.path.join(REPO, "backend", "sql", "[0-9][0-9][0-9][0-9]_*.sql")))
@@ -83,137 +85,11 @@ PLAN_COLUMNS = ("id, vrf_id, prefix::text AS prefix, type::text AS type, pool_id
                 "display_prefix::text AS display_prefix, inherited_tags")
 
 
-def maxlen(net):
-    return 32 if net.version == 4 else 128
-
-
-def free_block_count(first, last, length):
-    """Pool free-prefix contribution of the address range [first, last]."""
-    total = 0
-    for block in ipaddress.summarize_address_range(first, last):
-        if block.prefixlen <= length:
-            total += 2 ** (length - block.prefixlen)
-        elif block.prefixlen == length + 1:
-            total += 1
-    return total
-
-
-def expected_state(db):
-    """Computes every derived value from the user-owned columns."""
-    rows = query_json(db, "SELECT %s FROM ip_net_plan" % PLAN_COLUMNS)
-    vrfs = query_json(db, "SELECT id FROM ip_net_vrf")
-    pools = query_json(db, "SELECT id, ipv4_default_prefix_length AS l4, ipv6_default_prefix_length AS l6 "
-                           "FROM ip_net_pool")
-    for r in rows:
-        r["net"] = ipaddress.ip_network(r["prefix"])
-    by_vrf = {}
-    for r in rows:
-        by_vrf.setdefault((r["vrf_id"], r["net"].version), []).append(r)
-    exp = {}
-    for group in by_vrf.values():
-        for r in group:
-            anc = [a for a in group if a is not r and a["net"].prefixlen < r["net"].prefixlen
-                   and r["net"].subnet_of(a["net"])]
-            anc.sort(key=lambda a: a["net"].prefixlen)
-            inherited = []
-            for a in anc:
-                for t in a["tags"] or []:
-                    if t not in inherited:
-                        inherited.append(t)
-            parent = anc[-1] if anc else None
-            if r["type"] == "host" and parent is not None:
-                display = ipaddress.ip_interface("%s/%d" % (r["net"].network_address, parent["net"].prefixlen))
-            else:
-                display = ipaddress.ip_interface(str(r["net"]))
-            exp[r["id"]] = {
-                "parent_id": parent["id"] if parent else None,
-                "indent": len(anc),
-                "inherited_tags": inherited,
-                "display_prefix": display,
-                "total_addresses": r["net"].num_addresses,
-            }
-    kids = {}
-    for r in rows:
-        p = exp[r["id"]]["parent_id"]
-        if p is not None:
-            kids.setdefault(p, []).append(r)
-    for r in rows:
-        e = exp[r["id"]]
-        ch = kids.get(r["id"], [])
-        e["children"] = len(ch)
-        e["used_addresses"] = (e["total_addresses"] if r["net"].prefixlen == maxlen(r["net"])
-                               else sum(c["net"].num_addresses for c in ch))
-        e["free_addresses"] = e["total_addresses"] - e["used_addresses"]
-    vrf_exp = {}
-    for v in vrfs:
-        s = {}
-        for fam in (4, 6):
-            group = by_vrf.get((v["id"], fam), [])
-            top = [r for r in group if exp[r["id"]]["indent"] == 0]
-            t = sum(exp[r["id"]]["total_addresses"] for r in top)
-            u = sum(exp[r["id"]]["used_addresses"] for r in top)
-            s.update({"num_prefixes_v%d" % fam: len(group), "total_addresses_v%d" % fam: t,
-                      "used_addresses_v%d" % fam: u, "free_addresses_v%d" % fam: t - u})
-        vrf_exp[v["id"]] = s
-    pool_exp = {}
-    for p in pools:
-        s = {}
-        for fam in (4, 6):
-            length = p["l%d" % fam]
-            members = [r for r in rows if r["pool_id"] == p["id"] and r["net"].version == fam]
-            used_prefixes = sum(exp[m["id"]]["children"] for m in members)
-            total = sum(exp[m["id"]]["total_addresses"] for m in members)
-            used = sum(exp[m["id"]]["used_addresses"] for m in members)
-            if length is None or not members:
-                free_prefixes = None
-            else:
-                free_prefixes = 0
-                for m in members:
-                    cursor = int(m["net"].network_address)
-                    for c in sorted(kids.get(m["id"], []), key=lambda c: int(c["net"].network_address)):
-                        start = int(c["net"].network_address)
-                        if start > cursor:
-                            free_prefixes += free_block_count(ipaddress.ip_address(cursor) if fam == 4
-                                                              else ipaddress.IPv6Address(cursor),
-                                                              c["net"].network_address - 1, length)
-                        cursor = int(c["net"].broadcast_address) + 1
-                    end = int(m["net"].broadcast_address)
-                    if cursor <= end:
-                        addr = ipaddress.IPv4Address if fam == 4 else ipaddress.IPv6Address
-                        free_prefixes += free_block_count(addr(cursor), addr(end), length)
-            s.update({"member_prefixes_v%d" % fam: len(members), "used_prefixes_v%d" % fam: used_prefixes,
-                      "total_addresses_v%d" % fam: total, "used_addresses_v%d" % fam: used,
-                      "free_addresses_v%d" % fam: total - used, "free_prefixes_v%d" % fam: free_prefixes,
-                      "total_prefixes_v%d" % fam: None if free_prefixes is None
-                      else used_prefixes + free_prefixes})
-        pool_exp[p["id"]] = s
-    return rows, exp, vrf_exp, pool_exp
-
-
 def inconsistencies(db):
-    """Returns a list of human-readable differences between stored and expected values."""
-    rows, exp, vrf_exp, pool_exp = expected_state(db)
-    problems = []
-    for r in rows:
-        e = exp[r["id"]]
-        for key in ("parent_id", "indent", "children", "total_addresses", "used_addresses", "free_addresses",
-                    "inherited_tags"):
-            if r[key] != e[key]:
-                problems.append("prefix %s (id %d): %s is %r, expected %r" % (r["prefix"], r["id"], key, r[key],
-                                                                              e[key]))
-        got = ipaddress.ip_interface(r["display_prefix"]) if r["display_prefix"] else None
-        if got != e["display_prefix"]:
-            problems.append("prefix %s: display_prefix is %r, expected %s" % (r["prefix"], r["display_prefix"],
-                                                                            e["display_prefix"]))
-    for v in query_json(db, "SELECT * FROM ip_net_vrf"):
-        for key, val in vrf_exp[v["id"]].items():
-            if v[key] != val:
-                problems.append("VRF %d: %s is %r, expected %r" % (v["id"], key, v[key], val))
-    for p in query_json(db, "SELECT * FROM ip_net_pool"):
-        for key, val in pool_exp[p["id"]].items():
-            if p[key] != val:
-                problems.append("pool %d: %s is %r, expected %r" % (p["id"], key, p[key], val))
-    return problems
+    """Differences between the stored derived values and nipap_model's, as text."""
+    return nipap_model.inconsistencies(query_json(db, "SELECT %s FROM ip_net_plan" % PLAN_COLUMNS),
+                                       query_json(db, "SELECT * FROM ip_net_vrf"),
+                                       query_json(db, "SELECT * FROM ip_net_pool"))
 
 
 class SchemaTestCase(unittest.TestCase):
@@ -635,134 +511,9 @@ class TestDerivedData(SchemaTestCase):
 # Adoption of an existing NIPAP schema-8 database
 # --------------------------------------------------------------------------
 
-NIPAP_FUNCTIONS = [
-    ("calc_indent", "integer, cidr, integer", "void"),
-    ("array_undup", "anyarray", "anyarray"),
-    ("calc_tags", "integer, cidr", "void"),
-    ("find_free_ranges", "integer", "SETOF iprange"),
-    ("find_free_ranges", "integer[]", "SETOF iprange"),
-    ("iprange2cidr", "iprange[]", "SETOF cidr"),
-    ("calc_pool_free_prefixes", "integer, integer", "numeric"),
-    ("calc_pool_free_prefixes", "ip_net_pool, integer, cidr", "numeric"),
-    ("cidr_count", "cidr[], integer", "numeric"),
-    ("find_free_prefix", "integer, inet[], integer, integer", "SETOF inet"),
-    ("get_prefix", "integer, inet[], integer", "inet"),
-    ("vrf_rt_order", "text", "bigint"),
-    ("clean_nipap_triggers", "", "void"),
-]
-NIPAP_TRIGGER_FUNCTIONS = [
-    "tf_ip_net_vrf_iu_before", "tf_ip_net_vrf_d_before", "tf_ip_net_plan__prefix_iu_before",
-    "tf_ip_net_plan__other__iu_before", "tf_ip_net_prefix_d_before", "tf_ip_net_plan__indent_children__iu_before",
-    "tf_ip_net_plan__prefix_iu_after", "tf_ip_net_plan__tags__iu_before", "tf_ip_net_pool__iu_before",
-    "tf_kafka_produce_event",
-]
-NIPAP_TRIGGERS = [
-    ("trigger_ip_net_vrf__iu_before", "ip_net_vrf", "BEFORE INSERT OR UPDATE", "tf_ip_net_vrf_iu_before"),
-    ("trigger_ip_net_vrf__d_before", "ip_net_vrf", "BEFORE DELETE", "tf_ip_net_vrf_d_before"),
-    ("trigger_ip_net_plan__i_before", "ip_net_plan", "BEFORE INSERT", "tf_ip_net_plan__prefix_iu_before"),
-    ("trigger_ip_net_plan__vrf_prefix_type__u_before", "ip_net_plan", "BEFORE UPDATE",
-     "tf_ip_net_plan__prefix_iu_before"),
-    ("trigger_ip_net_plan__vrf_prefix_type__id_after", "ip_net_plan", "AFTER INSERT OR DELETE",
-     "tf_ip_net_plan__prefix_iu_after"),
-    ("trigger_ip_net_plan__vrf_prefix_type__u_after", "ip_net_plan",
-     "AFTER UPDATE OF vrf_id, prefix, indent, type, pool_id, used_addresses, tags, inherited_tags",
-     "tf_ip_net_plan__prefix_iu_after"),
-    ("trigger_ip_net_plan__other__i_before", "ip_net_plan", "BEFORE INSERT", "tf_ip_net_plan__other__iu_before"),
-    ("trigger_ip_net_plan__other__u_before", "ip_net_plan", "BEFORE UPDATE OF country",
-     "tf_ip_net_plan__other__iu_before"),
-    ("trigger_ip_net_plan__indent_children__i_before", "ip_net_plan", "BEFORE INSERT",
-     "tf_ip_net_plan__indent_children__iu_before"),
-    ("trigger_ip_net_plan__indent_children__u_before", "ip_net_plan", "BEFORE UPDATE OF prefix",
-     "tf_ip_net_plan__indent_children__iu_before"),
-    ("trigger_ip_net_plan_prefix__d_before", "ip_net_plan", "BEFORE DELETE", "tf_ip_net_prefix_d_before"),
-    ("trigger_ip_net_pool__i_before", "ip_net_pool", "BEFORE INSERT", "tf_ip_net_pool__iu_before"),
-    ("trigger_ip_net_pool__u_before", "ip_net_pool",
-     "BEFORE UPDATE OF ipv4_default_prefix_length, ipv6_default_prefix_length", "tf_ip_net_pool__iu_before"),
-    ("trigger_kafka_ip_net_plan", "ip_net_plan", "AFTER INSERT OR UPDATE OR DELETE", "tf_kafka_produce_event"),
-    ("trigger_kafka_ip_net_vrf", "ip_net_vrf", "AFTER INSERT OR UPDATE OR DELETE", "tf_kafka_produce_event"),
-    ("trigger_kafka_ip_net_pool", "ip_net_pool", "AFTER INSERT OR UPDATE OR DELETE", "tf_kafka_produce_event"),
-]
-
-
 def nipap_v8_fixture_sql():
-    """A database shaped like NIPAP schema 8, written by hand, with stub logic."""
-    parts = ["""
-CREATE TYPE ip_net_plan_type AS ENUM ('reservation', 'assignment', 'host');
-CREATE TYPE ip_net_plan_status AS ENUM ('assigned', 'reserved', 'quarantine');
-CREATE TYPE priority_5step AS ENUM ('warning', 'low', 'medium', 'high', 'critical');
-CREATE TABLE ip_net_asn (asn integer NOT NULL PRIMARY KEY, name text);
-CREATE TABLE ip_net_vrf (
-    id serial PRIMARY KEY, rt text, name text NOT NULL, description text,
-    num_prefixes_v4 numeric(40) DEFAULT 0, num_prefixes_v6 numeric(40) DEFAULT 0,
-    total_addresses_v4 numeric(40) DEFAULT 0, total_addresses_v6 numeric(40) DEFAULT 0,
-    used_addresses_v4 numeric(40) DEFAULT 0, used_addresses_v6 numeric(40) DEFAULT 0,
-    free_addresses_v4 numeric(40) DEFAULT 0, free_addresses_v6 numeric(40) DEFAULT 0,
-    tags text[] DEFAULT '{}', avps hstore NOT NULL DEFAULT '');
-CREATE UNIQUE INDEX ip_net_vrf__unique_vrf__index ON ip_net_vrf ((''::TEXT)) WHERE rt IS NULL;
-CREATE UNIQUE INDEX ip_net_vrf__unique_name__index ON ip_net_vrf ((''::TEXT)) WHERE name IS NULL;
-CREATE UNIQUE INDEX ip_net_vrf__rt__index ON ip_net_vrf (rt) WHERE rt IS NOT NULL;
-CREATE UNIQUE INDEX ip_net_vrf__name__index ON ip_net_vrf (lower(name)) WHERE name IS NOT NULL;
-COMMENT ON INDEX ip_net_vrf__rt__index IS 'VRF RT';
-COMMENT ON INDEX ip_net_vrf__name__index IS 'VRF name';
-CREATE TABLE ip_net_pool (
-    id serial PRIMARY KEY, name text NOT NULL, description text, default_type ip_net_plan_type,
-    ipv4_default_prefix_length integer, ipv6_default_prefix_length integer,
-    member_prefixes_v4 numeric(40) DEFAULT 0, member_prefixes_v6 numeric(40) DEFAULT 0,
-    used_prefixes_v4 numeric(40) DEFAULT 0, used_prefixes_v6 numeric(40) DEFAULT 0,
-    free_prefixes_v4 numeric(40) DEFAULT NULL, free_prefixes_v6 numeric(40) DEFAULT NULL,
-    total_prefixes_v4 numeric(40) DEFAULT NULL, total_prefixes_v6 numeric(40) DEFAULT NULL,
-    total_addresses_v4 numeric(40) DEFAULT 0, total_addresses_v6 numeric(40) DEFAULT 0,
-    used_addresses_v4 numeric(40) DEFAULT 0, used_addresses_v6 numeric(40) DEFAULT 0,
-    free_addresses_v4 numeric(40) DEFAULT 0, free_addresses_v6 numeric(40) DEFAULT 0,
-    tags text[] DEFAULT '{}', avps hstore NOT NULL DEFAULT '');
-CREATE UNIQUE INDEX ip_net_pool__name__index ON ip_net_pool (lower(name));
-COMMENT ON INDEX ip_net_pool__name__index IS 'pool name';
-CREATE TABLE ip_net_plan (
-    id serial PRIMARY KEY,
-    vrf_id integer NOT NULL DEFAULT 0 REFERENCES ip_net_vrf (id) ON UPDATE CASCADE ON DELETE CASCADE,
-    prefix cidr NOT NULL, display_prefix inet, description text, comment text, node text,
-    pool_id integer REFERENCES ip_net_pool (id) ON UPDATE CASCADE ON DELETE SET NULL,
-    type ip_net_plan_type NOT NULL, indent integer, country text, order_id text, customer_id text,
-    external_key text, authoritative_source text NOT NULL DEFAULT 'nipap', alarm_priority priority_5step,
-    monitor boolean, children integer, vlan integer, tags text[] DEFAULT '{}', inherited_tags text[] DEFAULT '{}',
-    added timestamp with time zone DEFAULT NOW(), last_modified timestamp with time zone DEFAULT NOW(),
-    total_addresses numeric(40), used_addresses numeric(40), free_addresses numeric(40),
-    status ip_net_plan_status NOT NULL DEFAULT 'assigned', avps hstore NOT NULL DEFAULT '',
-    expires timestamp with time zone DEFAULT 'infinity');
-CREATE UNIQUE INDEX ip_net_plan__vrf_id_prefix__index ON ip_net_plan (vrf_id, prefix);
-COMMENT ON INDEX ip_net_plan__vrf_id_prefix__index IS 'prefix';
-CREATE INDEX ip_net_plan__vrf_id__index ON ip_net_plan (vrf_id);
-CREATE INDEX ip_net_plan__node__index ON ip_net_plan (node);
-CREATE INDEX ip_net_plan__family__index ON ip_net_plan (family(prefix));
-CREATE INDEX ip_net_plan__prefix_iprange_index ON ip_net_plan USING gist(iprange(prefix));
-CREATE INDEX ip_net_plan__pool_id__index ON ip_net_plan (pool_id);
-CREATE TABLE ip_net_log (
-    id serial PRIMARY KEY, vrf_id integer, vrf_rt text, vrf_name text, prefix_prefix cidr, prefix_id integer,
-    pool_name text, pool_id integer, timestamp timestamp with time zone NOT NULL DEFAULT NOW(),
-    username text NOT NULL, authenticated_as text NOT NULL, authoritative_source text NOT NULL,
-    full_name text, description text NOT NULL);
-CREATE INDEX ip_net_log__vrf__index ON ip_net_log (vrf_id);
-CREATE INDEX ip_net_log__prefix__index ON ip_net_log (prefix_id);
-CREATE INDEX ip_net_log__pool__index ON ip_net_log (pool_id);
-CREATE TABLE kafka_produce_event (
-    id serial PRIMARY KEY, table_name text NOT NULL, event_type text NOT NULL, payload jsonb,
-    processed boolean DEFAULT false, created_at timestamp with time zone DEFAULT NOW());
-INSERT INTO ip_net_vrf (id, rt, name, description) VALUES (0, NULL, 'default', 'The default VRF, typically the Internet.');
-"""]
-    for name, args, ret in NIPAP_FUNCTIONS:
-        if ret.startswith("SETOF"):
-            body = "SELECT NULL::%s WHERE false" % ret.split()[1]
-        elif ret == "void":
-            body = "SELECT"
-        else:
-            body = "SELECT NULL::%s" % ret
-        parts.append("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE sql AS $$ %s $$;" % (name, args, ret, body))
-    for name in NIPAP_TRIGGER_FUNCTIONS:
-        # Stubs that leave rows alone; NIPAP's real ones maintain derived data.
-        parts.append("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                     "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$;" % name)
-    for name, table, when, fn in NIPAP_TRIGGERS:
-        parts.append("CREATE TRIGGER %s %s ON %s FOR EACH ROW EXECUTE PROCEDURE %s();" % (name, when, table, fn))
+    """NIPAP's schema-8 layout (nipap_model) with rows whose derived values drifted."""
+    parts = [nipap_model.nipap_v8_schema_sql(kafka_enabled=True)]
     parts.append("""
 -- Rows with deliberately wrong derived values (NIPAP's drift, model.md §8.4).
 INSERT INTO ip_net_vrf (rt, name, num_prefixes_v4, used_addresses_v4) VALUES ('65000:7', 'seven', 42, 17);
@@ -804,8 +555,7 @@ CREATE VIEW site_report AS SELECT prefix, description FROM ip_net_plan WHERE ind
 class TestAdoption(SchemaTestCase):
     def test_adopt_nipap_v8_database(self):
         self.sql(nipap_v8_fixture_sql())
-        self.sql("DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), "
-                 "'NIPAP database - schema version: 8'); END $$;")
+        self.sql(nipap_model.version_comment_sql(8))
         before = self.rows("SELECT id, vrf_id, prefix::text, type::text, tags, description, pool_id, added, "
                            "last_modified FROM ip_net_plan ORDER BY id")
         apply_migrations(self.db)
@@ -824,14 +574,14 @@ class TestAdoption(SchemaTestCase):
                          "NIPAP database - schema version: 8")
 
         # NIPAP's functions and triggers are gone, prefixd's are in place.
-        names = [n for n, _, _ in NIPAP_FUNCTIONS] + NIPAP_TRIGGER_FUNCTIONS
+        names = [n for n, _, _ in nipap_model.NIPAP_FUNCTIONS] + nipap_model.NIPAP_TRIGGER_FUNCTIONS
         left = self.rows("SELECT proname FROM pg_proc WHERE proname IN (%s)" % ", ".join("'%s'" % n for n in names))
         self.assertEqual(left, [])
         triggers = {r["tgname"]: r for r in self.rows(
             "SELECT tgname, tgenabled, tgfoid::regproc::text AS fn FROM pg_trigger "
             "WHERE NOT tgisinternal AND tgrelid IN ('ip_net_plan'::regclass, 'ip_net_vrf'::regclass, "
             "'ip_net_pool'::regclass)")}
-        for name, _, _, _ in NIPAP_TRIGGERS:
+        for name, _, _, _, _ in nipap_model.NIPAP_TRIGGERS:
             if name.startswith("trigger_kafka_"):
                 self.assertEqual(triggers[name]["fn"], "prefixd_tf_kafka_produce_event")
                 self.assertEqual(triggers[name]["tgenabled"], "O")  # enabled before, enabled after
@@ -874,8 +624,7 @@ class TestAdoption(SchemaTestCase):
 
     def test_refuses_other_nipap_versions(self):
         self.sql(nipap_v8_fixture_sql())
-        self.sql("DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), "
-                 "'NIPAP database - schema version: 7'); END $$;")
+        self.sql(nipap_model.version_comment_sql(7))
         with self.assertRaises(SqlError) as cm:
             apply_migrations(self.db)
         self.assertIn("schema version 7", str(cm.exception))
