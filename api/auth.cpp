@@ -84,6 +84,12 @@ AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, Db
     case Credentials::Scheme::kBasic:
       break;
   }
+  // A NUL would end the name or password early in libpq and in the hash
+  // check: such credentials never match anyone.
+  if (credentials.login.find('\0') != std::string::npos ||
+      credentials.password.find('\0') != std::string::npos) {
+    throw NipapError(FaultCode::kAuthentication, "Incorrect username or password.");
+  }
   // "name@backend" picks a backend; only the local user store exists, and
   // it is both the default and the one named "local".
   std::string name = credentials.login;

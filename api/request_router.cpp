@@ -19,23 +19,6 @@ constexpr std::string_view kMethodNotAllowedPage =
     "<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n";
 constexpr const char* kHtml = "text/html; charset=utf-8";
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 RequestRouter::RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits,
@@ -43,6 +26,8 @@ RequestRouter::RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits,
                              TrustedProxies trusted_proxies)
     : services_(services),
       xmlrpc_(services, xmlrpc_limits),
+      rest_(services, JsonLimits{xmlrpc_limits.max_depth}, max_body_bytes),
+      json_(services, JsonLimits{xmlrpc_limits.max_depth}, max_body_bytes),
       max_body_bytes_(max_body_bytes),
       health_detail_(std::move(health_detail)),
       trusted_proxies_(std::move(trusted_proxies)) {}
@@ -64,6 +49,10 @@ void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
         response.body = kMethodNotAllowedPage;
       }
     }
+  } else if (path == "/rest/v1/prefixes") {
+    outcome = rest_.handle(request, response, buffer_);
+  } else if (JsonFrontend::handles(path)) {
+    outcome = json_.handle(request, response, buffer_);
   } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
     handle_health(response);
   } else {
@@ -115,7 +104,10 @@ void RequestRouter::handle_health(HttpResponse& response) {
   buffer_ +=
       "\", \"password_hashes\": " + std::to_string(services_.authenticator.password_hashes());
   if (health_detail_) buffer_ += ", " + health_detail_();
-  if (!ok) buffer_ += ", \"error\": \"" + json_escape(services_.db.last_error()) + "\"";
+  if (!ok) {
+    buffer_ += ", \"error\": ";
+    append_json_string(buffer_, services_.db.last_error());
+  }
   buffer_ += "}\n";
   response.body = buffer_;
 }

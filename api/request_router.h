@@ -1,11 +1,14 @@
 // Routes a worker's HTTP requests to the transports (/XMLRPC and /RPC2 for
-// XML-RPC, /healthz) and writes one access-log line per request.
+// XML-RPC, /rest/v1/prefixes for NIPAP's REST API, /api/v1 for prefixd's JSON
+// API, /healthz) and writes one access-log line per request.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "api/http_server.h"
+#include "api/json_frontend.h"
+#include "api/rest_frontend.h"
 #include "api/trusted_proxies.h"
 #include "api/xmlrpc_frontend.h"
 
@@ -27,6 +30,8 @@ class RequestRouter {
 
   ApiServices& services_;
   XmlRpcFrontend xmlrpc_;
+  RestFrontend rest_;
+  JsonFrontend json_;
   std::size_t max_body_bytes_;
   std::function<std::string()> health_detail_;
   TrustedProxies trusted_proxies_;
