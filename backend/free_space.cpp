@@ -129,8 +129,7 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     // S is stored, else the closest stored prefix around S (or none).
     u128 cursor = s.address;  // lowest address not yet known to be covered
     bool done = false;
-    std::string after = s.cidr_text();
-    bool first_batch = true;
+    std::string after = s.cidr_text();  // S sorts below everything inside it
     auto emit_gap = [&](u128 lo, u128 hi) {
       u128 start = (lo + size - 1) & ~(size - 1);
       if (size == 1) start = lo;
@@ -145,19 +144,27 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
         start += size;
       }
     };
+    // The prefixes strictly inside S are the cidr values above S up to
+    // last/maxlen, so each batch is a range read of the (parent_id, prefix)
+    // index: it costs the batch, not the number of S's children.
+    const std::string last = IpPrefix{s.family, s.last(), s.max_length()}.cidr_text();
     while (!done) {
+      // (vrf_id + 0: containment goes through the iprange GiST index, not
+      // through all of the VRF's rows in ip_net_plan__vrf_id__index.)
       const char* sql =
           "WITH around AS ("
-          "  SELECT id FROM ip_net_plan WHERE vrf_id = $1 AND iprange(prefix) >>= iprange($2::cidr)"
+          "  SELECT id FROM ip_net_plan"
+          "   WHERE vrf_id + 0 = $1 AND iprange(prefix) >>= iprange($2::cidr)"
           "  ORDER BY masklen(prefix) DESC LIMIT 1)"
-          " SELECT host(prefix), masklen(prefix) FROM ip_net_plan"
-          " WHERE vrf_id = $1 AND iprange(prefix) << iprange($2::cidr)"
-          "   AND parent_id IS NOT DISTINCT FROM (SELECT id FROM around)"
-          "   AND ($4 OR prefix > $3::cidr)"
-          " ORDER BY prefix LIMIT $5";
-      const pqxx::result rows =
-          tx.exec_params(sql, q.vrf_id, s.cidr_text(), after, first_batch, kBatch);
-      first_batch = false;
+          " (SELECT host(prefix), masklen(prefix) FROM ip_net_plan"
+          "   WHERE parent_id = (SELECT id FROM around) AND prefix > $3::cidr"
+          "     AND prefix <= $4::cidr ORDER BY prefix LIMIT $5)"
+          " UNION ALL"
+          " (SELECT host(prefix), masklen(prefix) FROM ip_net_plan"
+          "   WHERE NOT EXISTS (SELECT 1 FROM around) AND parent_id IS NULL"
+          "     AND vrf_id + 0 = $1 AND prefix > $3::cidr AND prefix <= $4::cidr"
+          "   ORDER BY prefix LIMIT $5)";
+      const pqxx::result rows = tx.exec_params(sql, q.vrf_id, s.cidr_text(), after, last, kBatch);
       for (const auto& row : rows) {
         const IpPrefix inner =
             parse_prefix(row[0].as<std::string>() + "/" + row[1].as<std::string>());

@@ -74,14 +74,14 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
 
     // Related prefixes (search.md §3.2), one index-friendly join per kind.
     std::string related =
-        "SELECT r.id, r.id = m.id AS self FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+        "SELECT r.id, r.id = m.id AS self FROM m JOIN ip_net_plan r ON r.vrf_id + 0 = m.vrf_id "
         "AND iprange(r.prefix) >>= iprange(m.prefix)";
     if (!o.include_all_parents && o.parents_depth != -1) {
       related += " AND r.indent >= m.indent - " + bind(number(o.parents_depth), "::integer");
     }
     if (o.include_all_children || o.children_depth != 0) {
       related +=
-          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id + 0 = m.vrf_id "
           "AND iprange(r.prefix) << iprange(m.prefix)";
       if (!o.include_all_children && o.children_depth != -1) {
         related += " AND r.indent <= m.indent + " + bind(number(o.children_depth), "::integer");
@@ -91,7 +91,7 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
       // In practice the sibling hosts of a matched host: its display prefix
       // is its assignment's network.
       related +=
-          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id = m.vrf_id "
+          " UNION ALL SELECT r.id, false FROM m JOIN ip_net_plan r ON r.vrf_id + 0 = m.vrf_id "
           "AND iprange(r.prefix) << iprange(m.display_prefix::cidr) AND r.indent = m.indent";
     }
     sql += ", rel AS (SELECT id, bool_or(self) AS match FROM (" + related + ") x GROUP BY id)";

@@ -412,7 +412,7 @@ BEGIN
     WITH anc AS MATERIALIZED (
         SELECT a.id, masklen(a.prefix) AS len, a.tags
           FROM ip_net_plan a
-         WHERE a.vrf_id = p_vrf_id
+         WHERE a.vrf_id + 0 = p_vrf_id  -- GiST, not all of the VRF via its vrf_id index
            AND iprange(a.prefix) >> iprange(p_prefix)
            AND a.id IS DISTINCT FROM p_exclude)
     SELECT (SELECT id FROM anc ORDER BY len DESC LIMIT 1),
@@ -667,6 +667,7 @@ DECLARE
     v_maxlen     integer;
     v_prev       cidr;            -- window borders: nearest unchanged siblings
     v_next       cidr;
+    v_bound      cidr;            -- upper index bound of the window
     v_min        cidr;
     v_max        cidr;
     v_wlo        numeric;
@@ -709,7 +710,7 @@ BEGIN
         UNION
         SELECT p.id
           FROM unnest(p_changes) c
-          JOIN ip_net_plan p ON p.vrf_id = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
+          JOIN ip_net_plan p ON p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
          WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't')
     ), calc AS MATERIALIZED (
         SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent,
@@ -913,6 +914,11 @@ BEGIN
              ORDER BY x.prefix LIMIT 1;
             v_wlo := CASE WHEN v_prev IS NULL THEN prefixd_range_lo(v_mem.prefix) ELSE prefixd_range_hi(v_prev) + 1 END;
             v_whi := CASE WHEN v_next IS NULL THEN prefixd_range_hi(v_mem.prefix) ELSE prefixd_range_lo(v_next) - 1 END;
+            -- Index range for the children in the window: above v_prev (or the
+            -- member, which sorts below all its children), up to v_next or the
+            -- member's last address at full length; not a scan of all
+            -- siblings.
+            v_bound := coalesce(v_next, set_masklen(broadcast(v_mem.prefix), v_maxlen)::cidr);
             -- new state: current children inside the window
             SELECT prefixd_window_free_blocks(v_wlo, v_whi,
                        array_agg(prefixd_range_lo(x.prefix)), array_agg(prefixd_range_hi(x.prefix)),
@@ -920,7 +926,8 @@ BEGIN
               INTO v_f_new
               FROM ip_net_plan x
              WHERE x.parent_id = v_mem.id
-               AND (v_prev IS NULL OR x.prefix > v_prev) AND (v_next IS NULL OR x.prefix < v_next);
+               AND x.prefix > coalesce(v_prev, v_mem.prefix) AND x.prefix <= v_bound
+               AND (v_next IS NULL OR x.prefix < v_next);
             -- old state: unchanged children inside the window plus the old edges
             SELECT prefixd_window_free_blocks(v_wlo, v_whi,
                        array_agg(prefixd_range_lo(k.prefix)), array_agg(prefixd_range_hi(k.prefix)),
@@ -929,7 +936,8 @@ BEGIN
               FROM (SELECT x.prefix FROM ip_net_plan x
                      WHERE x.parent_id = v_mem.id
                        AND NOT EXISTS (SELECT 1 FROM unnest(v_mem.edge_ids) AS ex(id) WHERE ex.id = x.id)
-                       AND (v_prev IS NULL OR x.prefix > v_prev) AND (v_next IS NULL OR x.prefix < v_next)
+                       AND x.prefix > coalesce(v_prev, v_mem.prefix) AND x.prefix <= v_bound
+                       AND (v_next IS NULL OR x.prefix < v_next)
                     UNION ALL
                     SELECT e FROM unnest(v_mem.old_edges) e) k;
             v_delta := v_f_new - v_f_old;
@@ -1097,7 +1105,7 @@ BEGIN
         -- is (so far) its own parent, or the row itself when it is moved.
         SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s INTO v_kids
           FROM ip_net_plan c
-         WHERE c.vrf_id = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
+         WHERE c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
            AND c.id IS DISTINCT FROM NEW.id
            AND (c.parent_id IS NOT DISTINCT FROM v_anc.parent_id OR c.parent_id = NEW.id);
         NEW.children := v_kids.n;
