@@ -146,7 +146,8 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     };
     // The prefixes strictly inside S are the cidr values above S up to
     // last/maxlen, so each batch is a range read of the (parent_id, prefix)
-    // index: it costs the batch, not the number of S's children.
+    // index, or of ip_net_plan__top_level__index when nothing covers S: it
+    // costs the batch, not the number of S's children.
     const std::string last = IpPrefix{s.family, s.last(), s.max_length()}.cidr_text();
     while (!done) {
       // (vrf_id + 0: containment goes through the iprange GiST index, not
@@ -162,7 +163,7 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
           " UNION ALL"
           " (SELECT host(prefix), masklen(prefix) FROM ip_net_plan"
           "   WHERE NOT EXISTS (SELECT 1 FROM around) AND parent_id IS NULL"
-          "     AND vrf_id + 0 = $1 AND prefix > $3::cidr AND prefix <= $4::cidr"
+          "     AND vrf_id = $1 AND prefix > $3::cidr AND prefix <= $4::cidr"
           "   ORDER BY prefix LIMIT $5)";
       const pqxx::result rows = tx.exec_params(sql, q.vrf_id, s.cidr_text(), after, last, kBatch);
       for (const auto& row : rows) {
