@@ -1,7 +1,9 @@
 #include "backend/db_session.h"
 
 #include <poll.h>
+
 #include <spdlog/spdlog.h>
+#include <unordered_map>
 
 #include "backend/migrations.h"
 
@@ -11,6 +13,31 @@ namespace {
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 }  // namespace
+
+pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params) {
+  // One cache per process (a worker has one connection at a time); a new
+  // connection, told apart by its address and backend pid, starts empty.
+  static const void* cache_connection = nullptr;
+  static int cache_pid = 0;
+  static std::unordered_map<std::string, std::string> names;
+  pqxx::connection_base& conn = tx.conn();
+  if (&conn != cache_connection || conn.backendpid() != cache_pid) {
+    names.clear();
+    cache_connection = &conn;
+    cache_pid = conn.backendpid();
+  }
+  auto it = names.find(sql);
+  if (it == names.end()) {
+    if (names.size() >= kMaxCachedStatements) {
+      return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    }
+    std::string name = "prefixd_cached_" + std::to_string(names.size());
+    conn.prepare(name, sql);
+    it = names.emplace(sql, std::move(name)).first;
+  }
+  return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
+}
 
 void declare_statements(pqxx::connection& conn, bool verify) {
   for (const auto& s : all_statements()) {

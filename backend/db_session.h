@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -26,6 +27,15 @@ const std::vector<PreparedStatement>& all_statements();
 // Declares every statement on `conn`; with `verify` also has the server
 // prepare each now, so a broken statement is reported at once.
 void declare_statements(pqxx::connection& conn, bool verify);
+
+// Runs `sql` as a prepared statement of tx's connection, preparing it the
+// first time this connection sees that text. For statements whose text is
+// built per request from a few shapes (searches): planning them for every
+// call cost as much as running them. At most kMaxCachedStatements texts are
+// kept per connection; beyond that it falls back to exec_params.
+pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params);
+inline constexpr std::size_t kMaxCachedStatements = 256;
 
 // True for SQLSTATE classes that mean the connection is unusable:
 // 08 (connection), 53 (resources), 54 (limits), 57 (operator), 58 (system).

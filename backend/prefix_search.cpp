@@ -2,6 +2,7 @@
 // (parents, children, neighbours), parent_prefix mode, the match/display
 // flags, offset and limit, in one statement.
 #include "backend/db_errors.h"
+#include "backend/db_session.h"
 #include "backend/errors.h"
 #include "backend/prefix_internal.h"
 #include "backend/prefix_store.h"
@@ -103,8 +104,7 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
            bind(std::to_string(o.offset), "::bigint") + " LIMIT " + bind(row_limit, "::bigint");
   }
 
-  const pqxx::result rows = translate_db_errors(
-      [&] { return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)); });
+  const pqxx::result rows = translate_db_errors([&] { return exec_cached(tx, sql, params); });
   std::vector<Prefix> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
