@@ -16,11 +16,12 @@ constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
 pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
                          const std::vector<std::optional<std::string>>& params) {
-  // One cache per process (a worker has one connection at a time); a new
-  // connection, told apart by its address and backend pid, starts empty.
-  static const void* cache_connection = nullptr;
-  static int cache_pid = 0;
-  static std::unordered_map<std::string, std::string> names;
+  // One cache per thread (a worker has one thread and one connection at a
+  // time); a new connection, told apart by its address and backend pid,
+  // starts empty.
+  thread_local const void* cache_connection = nullptr;
+  thread_local int cache_pid = 0;
+  thread_local std::unordered_map<std::string, std::string> names;
   pqxx::connection_base& conn = tx.conn();
   if (&conn != cache_connection || conn.backendpid() != cache_pid) {
     names.clear();
