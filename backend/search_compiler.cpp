@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "backend/errors.h"
-#include "backend/free_space.h"
+#include "backend/ip_prefix.h"
 
 namespace prefixd {
 
