@@ -243,9 +243,17 @@ class Lifecycle(unittest.TestCase):
         os.kill(daemon.proc.pid, signal.SIGKILL)
         daemon.proc.wait(timeout=10)
 
+        def alive(pid):
+            # A process can vanish between any two looks at /proc: reading
+            # its stat is the one look, and failing to read it means gone.
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().split()[2] != "Z"
+            except (FileNotFoundError, ProcessLookupError):
+                return False
+
         def gone():
-            return not any(os.path.exists(f"/proc/{pid}") and
-                           open(f"/proc/{pid}/stat").read().split()[2] != "Z" for pid in workers)
+            return not any(alive(pid) for pid in workers)
         wait_for(gone, timeout=30, what="orphaned workers to exit")
         daemon.stop(expect_status=None)
 
