@@ -111,6 +111,7 @@ AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, Db
   key.push_back('\0');
   key += credentials.password;
   if (auto it = cache_.find(key); it != cache_.end() && it->second.expires > now) {
+    ++cache_hits_;
     return it->second.user;
   }
 

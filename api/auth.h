@@ -54,6 +54,8 @@ class Authenticator {
 
   // Passwords verified with the (deliberately slow) hash since start-up.
   std::uint64_t password_hashes() const { return hashes_; }
+  // Logins answered from the cache since start-up (a miss is a hash).
+  std::uint64_t cache_hits() const { return cache_hits_; }
 
  private:
   struct CacheEntry {
@@ -65,6 +67,7 @@ class Authenticator {
   // removed user or a changed password stops working within the lifetime.
   std::unordered_map<std::string, CacheEntry> cache_;
   std::uint64_t hashes_ = 0;
+  std::uint64_t cache_hits_ = 0;
   std::chrono::steady_clock::time_point next_purge_{};
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 namespace prefixd::api {
 
@@ -35,9 +36,11 @@ RequestRouter::RequestRouter(ApiServices& services, XmlRpcLimits xmlrpc_limits,
 void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
   const auto start = std::chrono::steady_clock::now();
   CallOutcome outcome;
+  std::optional<Transport> transport;
   const std::string_view path = request.path;
   if (path == "/XMLRPC" || path == "/RPC2") {
     if (request.method == "POST") {
+      transport = Transport::kXmlRpc;
       handle_xmlrpc(request, response, outcome);
     } else {
       response.headers.emplace_back("Allow", "OPTIONS, POST");
@@ -51,10 +54,14 @@ void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
     }
   } else if (path == "/rest/v1/prefixes") {
     outcome = rest_.handle(request, response, buffer_);
+    if (!outcome.method.empty()) transport = Transport::kRest;
   } else if (JsonFrontend::handles(path)) {
     outcome = json_.handle(request, response, buffer_);
+    if (!outcome.method.empty()) transport = Transport::kJson;
   } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
     handle_health(response);
+  } else if (path == "/metrics" && metrics_endpoint_ != nullptr) {
+    metrics_endpoint_->handle(request, response, buffer_);
   } else {
     response.status = 404;
     response.content_type = kHtml;
@@ -63,6 +70,7 @@ void RequestRouter::handle(HttpRequest& request, HttpResponse& response) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
+  if (transport) metrics_.record(*transport, outcome.method, outcome.fault_code, micros / 1e6);
   auto* access = spdlog::get("access").get();
   if (!access->should_log(spdlog::level::info)) return;
   const std::string client =

@@ -1,6 +1,6 @@
 // Routes a worker's HTTP requests to the transports (/XMLRPC and /RPC2 for
 // XML-RPC, /rest/v1/prefixes for NIPAP's REST API, /api/v1 for prefixd's JSON
-// API, /healthz) and writes one access-log line per request.
+// API, /healthz, /metrics) and writes one access-log line per request.
 #pragma once
 
 #include <functional>
@@ -8,6 +8,8 @@
 
 #include "api/http_server.h"
 #include "api/json_frontend.h"
+#include "api/metrics.h"
+#include "api/metrics_endpoint.h"
 #include "api/rest_frontend.h"
 #include "api/trusted_proxies.h"
 #include "api/xmlrpc_frontend.h"
@@ -22,6 +24,13 @@ class RequestRouter {
                 std::function<std::string()> health_detail,
                 TrustedProxies trusted_proxies = TrustedProxies());
 
+  // Counts every API call in `metrics`; serves GET /metrics from `endpoint`
+  // when given (metrics on the main port).
+  void observe(RequestMetrics metrics, MetricsEndpoint* endpoint) {
+    metrics_ = metrics;
+    metrics_endpoint_ = endpoint;
+  }
+
   void handle(HttpRequest& request, HttpResponse& response);
 
  private:
@@ -35,6 +44,8 @@ class RequestRouter {
   std::size_t max_body_bytes_;
   std::function<std::string()> health_detail_;
   TrustedProxies trusted_proxies_;
+  RequestMetrics metrics_;
+  MetricsEndpoint* metrics_endpoint_ = nullptr;
   std::string buffer_;  // response body, reused between requests
 };
 

@@ -77,6 +77,7 @@ void DbSession::connect_now() {
 
 pqxx::connection& DbSession::connection() {
   if (conn_ && conn_->is_open() && idle_connection_alive()) return *conn_;
+  if (conn_) ++counters_.connections_lost;
   conn_.reset();
   const auto now = std::chrono::steady_clock::now();
   if (now < next_attempt_) {
@@ -84,6 +85,8 @@ pqxx::connection& DbSession::connection() {
   }
   try {
     connect_now();
+    if (ever_connected_ || counters_.connect_failures > 0) ++counters_.reconnects;
+    ever_connected_ = true;
     if (!last_error_.empty()) spdlog::info("database connection restored");
     last_error_.clear();
     backoff_ = std::chrono::milliseconds{0};
@@ -91,6 +94,7 @@ pqxx::connection& DbSession::connection() {
   } catch (const std::exception& e) {
     std::string what = e.what();
     while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+    ++counters_.connect_failures;
     if (what != last_error_) spdlog::warn("cannot use the database: {}", what);
     last_error_ = what;
     backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
@@ -114,6 +118,7 @@ bool DbSession::idle_connection_alive() {
 }
 
 DatabaseUnavailable DbSession::lost(const std::string& what) {
+  ++counters_.connections_lost;
   conn_.reset();
   std::string text = what;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -74,6 +75,14 @@ class DbSession {
   // The open connection, connecting (subject to backoff) when there is none.
   pqxx::connection& connection();
 
+  // Running totals since start-up, for metrics.
+  struct Counters {
+    std::uint64_t connect_failures = 0;  // attempts to connect that failed
+    std::uint64_t connections_lost = 0;  // open connections that broke
+    std::uint64_t reconnects = 0;        // successful connects after a failure or loss
+  };
+  const Counters& counters() const { return counters_; }
+
  private:
   template <typename Tx, typename Fn>
   auto run_in(Fn&& fn) {
@@ -102,6 +111,8 @@ class DbSession {
 
   std::string conninfo_;
   std::unique_ptr<pqxx::connection> conn_;
+  Counters counters_;
+  bool ever_connected_ = false;
   std::string last_error_;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};

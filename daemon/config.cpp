@@ -46,6 +46,8 @@ std::string allowed_text(const ConfigKey& key) {
     }
     case K::kListen:
       return "ADDRESS:PORT, e.g. 127.0.0.1:1337 or [::1]:1337";
+    case K::kOptionalListen:
+      return "ADDRESS:PORT, e.g. 127.0.0.1:9337 or [::1]:9337, or unset";
     case K::kAddressList:
       return "a list of IP addresses or CIDR networks, e.g. [127.0.0.1, 10.0.0.0/8, ::1]";
     default:
@@ -93,6 +95,16 @@ void apply(Config& config, const ConfigKey& key, const std::string& value, bool 
             bad_value(key, value);
           }
         } else if constexpr (std::is_same_v<M, ListenAddress Config::*>) {
+          try {
+            config.*member = parse_listen(value);
+          } catch (const ConfigError&) {
+            bad_value(key, value);
+          }
+        } else if constexpr (std::is_same_v<M, std::optional<ListenAddress> Config::*>) {
+          if (is_null || value.empty()) {
+            config.*member = std::nullopt;
+            return;
+          }
           try {
             config.*member = parse_listen(value);
           } catch (const ConfigError&) {
@@ -170,7 +182,8 @@ void load_node(Config& config, const YAML::Node& node, const std::string& prefix
       throw ConfigError("configuration key '" + path +
                         "' must be a single value; allowed: " + allowed_text(*key));
     }
-    if (value.IsNull() && key->kind != K::kOptionalString && key->kind != K::kString) {
+    if (value.IsNull() && key->kind != K::kOptionalString && key->kind != K::kString &&
+        key->kind != K::kOptionalListen) {
       throw ConfigError("configuration key '" + path +
                         "' has no value; allowed: " + allowed_text(*key));
     }
@@ -287,6 +300,57 @@ const std::vector<ConfigKey>& config_keys() {
       {"limits.max_echo_sleep", K::kInt, "10",
        "Longest wait, in seconds, that echo's 'sleep' argument may ask for.", 0, 3600, nullptr,
        &Config::max_echo_sleep},
+      {"metrics.enabled", K::kBool, "true",
+       "Serve Prometheus metrics (text format) at GET /metrics, summed over the master and all "
+       "workers.",
+       0, 0, nullptr, &Config::metrics_enabled},
+      {"metrics.listen", K::kOptionalListen, "",
+       "Serve /metrics on this separate ADDRESS:PORT only (every worker accepts there). Unset: "
+       "on the main listen address, beside the API.",
+       0, 0, nullptr, &Config::metrics_listen},
+      {"metrics.require_auth", K::kBool, "false",
+       "Ask for the HTTP basic credentials of any prefixd account before answering /metrics.", 0, 0,
+       nullptr, &Config::metrics_require_auth},
+      {"events.retention", K::kInt, "604800",
+       "Seconds a delivered change event stays in the outbox table kafka_produce_event before "
+       "the producer deletes it (in small batches). Undelivered events are never deleted. "
+       "Default: 7 days.",
+       0, 315360000, nullptr, &Config::events_retention},
+      {"events.kafka.enabled", K::kBool, "false",
+       "Publish every change of a prefix, VRF or pool to Kafka as NIPAP does: at start-up and "
+       "on reload prefixd enables (true) or disables (false) the trigger_kafka_* triggers that "
+       "write each change to kafka_produce_event in the same transaction, and runs a producer "
+       "process that sends them to the brokers.",
+       0, 0, nullptr, &Config::events_enabled},
+      {"events.kafka.brokers", K::kString, "",
+       "Comma-separated host:port list of Kafka bootstrap brokers. Empty: the triggers follow "
+       "'enabled' but no producer runs (events wait in the outbox).",
+       0, 0, nullptr, &Config::kafka_brokers},
+      {"events.kafka.poll_interval", K::kInt, "2",
+       "Seconds between looks at the outbox when no notification arrived (the triggers also "
+       "wake the producer at once through LISTEN/NOTIFY).",
+       1, 3600, nullptr, &Config::kafka_poll_interval},
+      {"events.kafka.topic_prefix", K::kString, "nipap.",
+       "Topics are this prefix followed by prefix, vrf or pool.", 0, 0, nullptr,
+       &Config::kafka_topic_prefix},
+      {"events.kafka.security_protocol", K::kChoice, "PLAINTEXT", "How to reach the brokers.", 0, 0,
+       "PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL", &Config::kafka_security_protocol},
+      {"events.kafka.sasl_mechanism", K::kChoice, "PLAIN", "SASL mechanism, with SASL_*.", 0, 0,
+       "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512", &Config::kafka_sasl_mechanism},
+      {"events.kafka.sasl_username", K::kOptionalString, "", "SASL user name.", 0, 0, nullptr,
+       &Config::kafka_sasl_username},
+      {"events.kafka.sasl_password", K::kOptionalString, "", "SASL password.", 0, 0, nullptr,
+       &Config::kafka_sasl_password},
+      {"events.kafka.ssl_cafile", K::kOptionalString, "",
+       "CA certificates (PEM file) to verify the brokers with. Unset: the system's.", 0, 0, nullptr,
+       &Config::kafka_ssl_cafile},
+      {"events.kafka.ssl_check_hostname", K::kBool, "true",
+       "Check that a broker's certificate names the host connected to.", 0, 0, nullptr,
+       &Config::kafka_ssl_check_hostname},
+      {"events.kafka.delivery_timeout", K::kInt, "10",
+       "Seconds to wait for the brokers to acknowledge a batch before it counts as failed; "
+       "failed events stay in the outbox and are sent again.",
+       1, 3600, nullptr, &Config::kafka_delivery_timeout},
   };
   return kKeys;
 }
@@ -347,17 +411,22 @@ std::string default_config_text() {
   std::string out =
       "# prefixd configuration (YAML). Every key is shown with its default;\n"
       "# a key left out keeps its default. See prefixd.yaml(5).\n";
-  std::string section;
+  std::vector<std::string> section;  // the current nesting, e.g. {"events", "kafka"}
   for (const auto& key : config_keys()) {
-    std::string path = key.path;
-    const size_t dot = path.find('.');
-    std::string this_section = dot == std::string::npos ? "" : path.substr(0, dot);
-    std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
-    if (this_section != section) {
-      out += "\n" + this_section + ":\n";
-      section = this_section;
+    std::vector<std::string> parts;
+    std::istringstream path(key.path);
+    for (std::string part; std::getline(path, part, '.');) parts.push_back(part);
+    const std::string name = parts.back();
+    parts.pop_back();
+    std::size_t common = 0;
+    while (common < parts.size() && common < section.size() && parts[common] == section[common]) {
+      ++common;
     }
-    const std::string indent = section.empty() ? "" : "  ";
+    for (std::size_t i = common; i < parts.size(); ++i) {
+      out += "\n" + std::string(2 * i, ' ') + parts[i] + ":\n";
+    }
+    section = parts;
+    const std::string indent(2 * section.size(), ' ');
     out += "\n";
     std::istringstream help(key.help);
     std::string line, word;
@@ -374,7 +443,7 @@ std::string default_config_text() {
       out += indent + "#   allowed: " + allowed_text(key) + "\n";
     }
     std::string def = key.default_text;
-    if (key.kind == K::kOptionalString && def.empty()) {
+    if ((key.kind == K::kOptionalString || key.kind == K::kOptionalListen) && def.empty()) {
       out += indent + "#" + name + ":\n";
     } else {
       out += indent + name + ": " + (def.empty() ? "\"\"" : def) + "\n";

@@ -48,6 +48,25 @@ struct Config {
   long idle_timeout = 300;
   long max_echo_sleep = 10;
 
+  // Change events to Kafka (NIPAP's [kafka] section, auth-config.md §8.5).
+  bool events_enabled = false;
+  std::string kafka_brokers;
+  long kafka_poll_interval = 2;
+  std::string kafka_topic_prefix = "nipap.";
+  std::string kafka_security_protocol = "PLAINTEXT";
+  std::string kafka_sasl_mechanism = "PLAIN";
+  std::optional<std::string> kafka_sasl_username;
+  std::optional<std::string> kafka_sasl_password;
+  std::optional<std::string> kafka_ssl_cafile;
+  bool kafka_ssl_check_hostname = true;
+  long kafka_delivery_timeout = 10;
+  long events_retention = 7 * 24 * 3600;
+
+  // Prometheus metrics.
+  bool metrics_enabled = true;
+  std::optional<ListenAddress> metrics_listen;  // unset: on the main port
+  bool metrics_require_auth = false;
+
   // The libpq connection string for these settings.
   std::string conninfo() const;
   // workers, with 0 resolved to the number of online CPUs.
@@ -55,7 +74,16 @@ struct Config {
 };
 
 struct ConfigKey {
-  enum class Kind { kString, kOptionalString, kInt, kBool, kChoice, kListen, kAddressList };
+  enum class Kind {
+    kString,
+    kOptionalString,
+    kInt,
+    kBool,
+    kChoice,
+    kListen,
+    kOptionalListen,
+    kAddressList
+  };
   const char* path;  // "database.host"
   Kind kind;
   const char* default_text;  // as written in YAML; "" for unset
@@ -65,7 +93,7 @@ struct ConfigKey {
   const char* choices = nullptr;  // kChoice: "a|b|c"
   std::variant<std::monostate, std::string Config::*, std::optional<std::string> Config::*,
                long Config::*, bool Config::*, ListenAddress Config::*,
-               std::vector<std::string> Config::*>
+               std::optional<ListenAddress> Config::*, std::vector<std::string> Config::*>
       field;
 };
 

@@ -98,6 +98,7 @@ std::string type_text(const ConfigKey& key) {
     case ConfigKey::Kind::kChoice:
       return "keyword";
     case ConfigKey::Kind::kListen:
+    case ConfigKey::Kind::kOptionalListen:
       return "address and port";
     case ConfigKey::Kind::kAddressList:
       return "list of addresses";
@@ -108,7 +109,11 @@ std::string type_text(const ConfigKey& key) {
 
 std::string default_text(const ConfigKey& key) {
   const std::string d = key.default_text;
-  if (key.kind == ConfigKey::Kind::kOptionalString && d.empty()) return "unset";
+  if ((key.kind == ConfigKey::Kind::kOptionalString ||
+       key.kind == ConfigKey::Kind::kOptionalListen) &&
+      d.empty()) {
+    return "unset";
+  }
   if (d.empty()) return "empty";
   return bold(d);
 }

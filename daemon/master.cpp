@@ -25,9 +25,11 @@
 #include <map>
 #include <optional>
 
+#include "api/metrics.h"
 #include "backend/db_session.h"
 #include "backend/migrations.h"
 #include "backend/version.h"
+#include "daemon/event_supervisor.h"
 #include "daemon/logging.h"
 #include "daemon/process_title.h"
 #include "daemon/worker.h"
@@ -188,10 +190,14 @@ class Master {
   void drop_privileges();
   bool slot_has_live_child(int slot) const;
   void check_ready();
+  void close_inherited_fds();
 
   Config config_;
   MasterOptions options_;
   SharedSlots* shared_ = nullptr;
+  api::SharedMetrics* metrics_ = nullptr;
+  int metrics_fd_ = -1;  // metrics.listen, shared by every worker
+  EventSupervisor events_{[this] { close_inherited_fds(); }};
   std::vector<Slot> slots_;
   std::vector<Child> children_;
   std::map<int, Clock::time_point> respawn_at_;
@@ -227,6 +233,18 @@ void Master::check_ready() {
   }
   next_health_check_ = Clock::now() + health_interval_;
   health_interval_ = std::min(health_interval_ * 3 / 2, std::chrono::milliseconds(2000));
+}
+
+// In a non-worker child: the master's sockets and pid file must not stay
+// open there (a retired slot's socket would keep queueing connections).
+void Master::close_inherited_fds() {
+  for (Slot& s : slots_) {
+    for (int fd : {s.listen_fd, s.handoff_receive, s.handoff_send}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  if (metrics_fd_ >= 0) close(metrics_fd_);
+  if (pid_fd_ >= 0) close(pid_fd_);
 }
 
 void Master::open_slot(int index) {
@@ -282,6 +300,8 @@ std::optional<pid_t> Master::spawn(int slot, bool wait_ready) {
     setup.shared = shared_;
     setup.ready_fd = ready[1];
     setup.master_pid = master;
+    setup.metrics = metrics_;
+    setup.metrics_listen_fd = metrics_fd_;
     for (int i = 0; i < static_cast<int>(slots_.size()); ++i) {
       Slot& s = slots_[i];
       setup.handoff_send_fds.push_back(s.handoff_send);
@@ -299,6 +319,8 @@ std::optional<pid_t> Master::spawn(int slot, bool wait_ready) {
   }
   close(ready[1]);
   children_.push_back(Child{pid, slot, false, Clock::now()});
+  metrics_->workers.started.fetch_add(1, std::memory_order_relaxed);
+  metrics_->use_slot(slot);
   spdlog::info("started worker {} in slot {}", pid, slot);
   bool ok = true;
   if (wait_ready) {
@@ -317,11 +339,13 @@ void Master::reap() {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
+    if (events_.reaped(pid, status)) continue;
     auto it = std::find_if(children_.begin(), children_.end(),
                            [&](const Child& c) { return c.pid == pid; });
     if (it == children_.end()) continue;
     const Child child = *it;
     children_.erase(it);
+    metrics_->workers.exits[api::exit_cause_index(status)].fetch_add(1, std::memory_order_relaxed);
     std::string how =
         WIFEXITED(status)     ? "exited with status " + std::to_string(WEXITSTATUS(status))
         : WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
@@ -335,6 +359,10 @@ void Master::reap() {
     }
     const int active = shared_->active_slots.load();
     if (!slot_has_live_child(child.slot)) {
+      auto& gauges = metrics_->slots[child.slot];
+      gauges.in_flight.store(0);
+      gauges.pid.store(0);
+      gauges.resident_bytes.store(0);
       shared_->slots[child.slot].connections.store(0);
       shared_->slots[child.slot].accepting_pid.store(0);
       if (child.slot >= active) close_slot(child.slot);
@@ -358,6 +386,7 @@ void Master::reap() {
 }
 
 void Master::respawn_due() {
+  events_.restart_due();
   const auto now = Clock::now();
   for (auto it = respawn_at_.begin(); it != respawn_at_.end();) {
     if (it->second <= now) {
@@ -378,18 +407,27 @@ void Master::reload() {
     spdlog::error("reload refused, keeping the running configuration: {}", e.what());
     return;
   }
+  const auto metrics_port = [](const Config& c) {
+    return c.metrics_enabled && c.metrics_listen ? c.metrics_listen->text() : std::string();
+  };
   if (next.listen.text() != config_.listen.text() || next.user != config_.user ||
-      next.group != config_.group || next.pid_file != config_.pid_file) {
-    spdlog::warn("listen, user, group and pid_file changes take effect only after a restart");
+      next.group != config_.group || next.pid_file != config_.pid_file ||
+      metrics_port(next) != metrics_port(config_)) {
+    spdlog::warn(
+        "listen, user, group, pid_file and metrics.listen changes take effect only after a "
+        "restart");
     next.listen = config_.listen;
     next.user = config_.user;
     next.group = config_.group;
     next.pid_file = config_.pid_file;
+    next.metrics_listen = config_.metrics_listen;
+    if (metrics_fd_ >= 0) next.metrics_enabled = true;
   }
   const int old_count = shared_->active_slots.load();
   const int new_count = next.effective_workers();
   config_ = next;
   setup_logging(config_, "master");
+  events_.reload(config_);
   spdlog::info("reloading: replacing {} worker(s) with {}", old_count, new_count);
   // Replace one slot at a time: the new worker shares the slot's socket and
   // is serving before the old one drains, so no queued connection is lost.
@@ -436,6 +474,7 @@ void Master::reload() {
 
 int Master::shutdown() {
   spdlog::info("shutting down: draining {} worker(s)", children_.size());
+  events_.terminate();
   for (auto& c : children_) {
     c.retiring = true;
     kill(c.pid, SIGTERM);
@@ -444,9 +483,10 @@ int Master::shutdown() {
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  while (!children_.empty()) {
+  while (!children_.empty() || events_.alive()) {
     const auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero()) {
+      events_.kill_all();
       for (auto& c : children_) {
         spdlog::warn("worker {} did not drain in time, killing it", c.pid);
         kill(c.pid, SIGKILL);
@@ -515,7 +555,11 @@ int Master::run() {
   const int count = config_.effective_workers();
   try {
     shared_ = map_shared_slots();
+    metrics_ = api::map_shared_metrics();
     for (int i = 0; i < count; ++i) open_slot(i);
+    if (config_.metrics_enabled && config_.metrics_listen) {
+      metrics_fd_ = bind_listener(*config_.metrics_listen);
+    }
     if (!options_.foreground) {
       // Detach only now, so that a bad address is reported on the terminal.
       if (::daemon(0, 0) != 0) throw StartupError("cannot daemonize: " + errno_text());
@@ -531,6 +575,7 @@ int Master::run() {
 
   // A schema this binary does not know is a deployment mistake worth
   // stopping for; an unreachable database is an outage the workers ride out.
+  bool triggers_set = false;
   try {
     pqxx::connection conn(config_.conninfo());
     const std::string problem = schema_problem(read_schema_state(conn));
@@ -538,12 +583,16 @@ int Master::run() {
       spdlog::critical("cannot serve this database: {}", problem);
       return 1;
     }
+    // As nipapd: the change-event triggers follow events.kafka.enabled
+    // before the first call is served.
+    triggers_set = apply_event_triggers(conn, config_.events_enabled);
   } catch (const std::exception& e) {
     spdlog::warn("database not reachable at start-up, workers will keep trying: {}", e.what());
   }
 
   shared_->active_slots.store(count);
   for (int i = 0; i < count; ++i) spawn(i, true);
+  events_.start(config_, triggers_set, metrics_);
   spdlog::info("prefixd {} serving on http://{} with {} worker(s)", prefixd::kVersion,
                config_.listen.text(), count);
 

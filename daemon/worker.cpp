@@ -12,8 +12,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <memory>
 
 #include "api/http_server.h"
+#include "api/metrics_endpoint.h"
 #include "api/request_router.h"
 #include "backend/db_session.h"
 #include "daemon/logging.h"
@@ -30,7 +33,21 @@ SharedSlots* map_shared_slots() {
 
 namespace {
 
-enum : uint64_t { kListen = 1, kHandoff = 2, kHttp = 3, kSignal = 4 };
+enum : uint64_t {
+  kListen = 1,
+  kHandoff = 2,
+  kHttp = 3,
+  kSignal = 4,
+  kMetricsListen = 5,
+  kMetricsHttp = 6
+};
+
+std::int64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<std::int64_t>(resident) * sysconf(_SC_PAGESIZE);
+}
 
 // Passes an accepted socket to a sibling worker. False if it could not be
 // sent (the caller serves it itself).
@@ -91,7 +108,9 @@ class Worker {
                             static_cast<unsigned>(config.idle_timeout),
                             static_cast<unsigned>(config.max_connections)},
             [this](api::HttpRequest& rq, api::HttpResponse& rs) { router_.handle(rq, rs); },
-            [this](int delta) { slot_.connections.fetch_add(delta); }) {}
+            [this](int delta) { slot_.connections.fetch_add(delta); }) {
+    set_up_metrics();
+  }
 
   int run();
 
@@ -104,6 +123,9 @@ class Worker {
   void receive_handoffs();
   void serve_here(int fd);
   void begin_drain();
+  void set_up_metrics();
+  void publish_metrics(bool now);
+  void accept_metrics();
 
   const Config& config_;
   const WorkerSetup& setup_;
@@ -113,10 +135,77 @@ class Worker {
   api::ApiServices services_;
   api::RequestRouter router_;
   api::HttpServer http_;
+  std::unique_ptr<api::MetricsEndpoint> metrics_endpoint_;
+  std::unique_ptr<api::HttpServer> metrics_http_;  // on metrics.listen
+  std::string metrics_buffer_;
+  api::DeltaPublisher auth_hits_, auth_misses_, db_connect_failures_, db_lost_, db_reconnects_;
+  std::chrono::steady_clock::time_point next_rss_{};
   int epoll_ = -1;
   bool draining_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
+
+void Worker::set_up_metrics() {
+  if (!config_.metrics_enabled || setup_.metrics == nullptr) return;
+  metrics_endpoint_ = std::make_unique<api::MetricsEndpoint>(
+      services_, *setup_.metrics,
+      api::MetricsSettings{config_.metrics_require_auth, config_.events_enabled}, [this] {
+        publish_metrics(true);
+        api::ScrapeExtras extras;
+        extras.active_workers = setup_.shared->active_slots.load();
+        return extras;
+      });
+  const bool own_port = setup_.metrics_listen_fd >= 0;
+  router_.observe(api::RequestMetrics(setup_.metrics, setup_.slot),
+                  own_port ? nullptr : metrics_endpoint_.get());
+  if (!own_port) return;
+  metrics_http_ = std::make_unique<api::HttpServer>(
+      api::HttpLimits{4096, static_cast<unsigned>(config_.idle_timeout), 64},
+      [this](api::HttpRequest& rq, api::HttpResponse& rs) {
+        if (rq.path == "/metrics") {
+          metrics_endpoint_->handle(rq, rs, metrics_buffer_);
+        } else {
+          rs.status = 404;
+          rs.content_type = "text/plain; charset=utf-8";
+          rs.body = "only /metrics here\n";
+        }
+      },
+      nullptr);
+}
+
+// Copies this worker's running totals and gauges into its slot's shared
+// block (totals as growth, so a restarted worker continues the counts).
+void Worker::publish_metrics(bool now) {
+  if (setup_.metrics == nullptr) return;
+  api::SlotMetrics& m = setup_.metrics->slots[setup_.slot];
+  auth_hits_.publish(m.auth_cache_hits, authenticator_.cache_hits());
+  auth_misses_.publish(m.auth_cache_misses, authenticator_.password_hashes());
+  const auto& db = db_.counters();
+  db_connect_failures_.publish(m.database_connect_failures, db.connect_failures);
+  db_lost_.publish(m.database_connections_lost, db.connections_lost);
+  db_reconnects_.publish(m.database_reconnects, db.reconnects);
+  // Gauges belong to the slot's serving worker, not to one that drains.
+  if (draining_) return;
+  m.in_flight.store(static_cast<std::int64_t>(http_.requests_in_flight()),
+                    std::memory_order_relaxed);
+  m.pid.store(getpid(), std::memory_order_relaxed);
+  const auto clock = std::chrono::steady_clock::now();
+  if (now || clock >= next_rss_) {
+    m.resident_bytes.store(resident_bytes(), std::memory_order_relaxed);
+    next_rss_ = clock + std::chrono::seconds(1);
+  }
+}
+
+void Worker::accept_metrics() {
+  for (;;) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const int fd = accept4(setup_.metrics_listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN: a sibling took it
+    metrics_http_->add_connection(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  }
+}
 
 void Worker::serve_here(int fd) {
   sockaddr_storage addr{};
@@ -181,6 +270,10 @@ void Worker::begin_drain() {
   slot_.accepting_pid.compare_exchange_strong(me, 0);
   epoll_ctl(epoll_, EPOLL_CTL_DEL, setup_.listen_fd, nullptr);
   epoll_ctl(epoll_, EPOLL_CTL_DEL, setup_.handoff_receive_fd, nullptr);
+  if (metrics_http_) {
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, setup_.metrics_listen_fd, nullptr);
+    metrics_http_->set_draining();
+  }
   http_.set_draining();
   spdlog::info("draining: {} request(s) in flight", http_.requests_in_flight());
 }
@@ -203,6 +296,10 @@ int Worker::run() {
   watch(setup_.handoff_receive_fd, kHandoff);
   watch(http_.event_fd(), kHttp);
   watch(sfd, kSignal);
+  if (metrics_http_) {
+    watch(setup_.metrics_listen_fd, kMetricsListen);
+    watch(metrics_http_->event_fd(), kMetricsHttp);
+  }
 
   // Connect now so the first call does not pay for it; a database that is
   // down is retried on demand, with backoff.
@@ -220,6 +317,10 @@ int Worker::run() {
   epoll_event events[32];
   for (;;) {
     int timeout = http_.timeout_ms();
+    if (metrics_http_) {
+      const int t = metrics_http_->timeout_ms();
+      if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
+    }
     // Without a database the worker keeps retrying on its own (with the
     // session's backoff), so it recovers even when no call comes in.
     if (draining_ || !db_.connected()) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
@@ -232,6 +333,9 @@ int Worker::run() {
         case kHandoff:
           receive_handoffs();
           break;
+        case kMetricsListen:
+          if (!draining_) accept_metrics();
+          break;
         case kSignal: {
           signalfd_siginfo si;
           while (read(sfd, &si, sizeof si) == sizeof si) begin_drain();
@@ -242,6 +346,8 @@ int Worker::run() {
       }
     }
     http_.run();
+    if (metrics_http_) metrics_http_->run();
+    publish_metrics(false);
     if (!db_.connected() && !draining_) {
       try {
         db_.connection();

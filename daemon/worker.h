@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "api/metrics.h"
 #include "daemon/config.h"
 #include "daemon/worker_slots.h"
 
@@ -22,6 +23,8 @@ struct WorkerSetup {
   SharedSlots* shared = nullptr;
   int ready_fd = -1;  // a byte is written here once the worker serves
   pid_t master_pid = 0;
+  api::SharedMetrics* metrics = nullptr;  // counters shared with the master
+  int metrics_listen_fd = -1;             // metrics.listen, if configured
 };
 
 // Never returns: exits 0 after a clean drain, non-zero on a fatal error.
