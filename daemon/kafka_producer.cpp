@@ -87,6 +87,12 @@ KafkaProducer::KafkaProducer(const Config& config)
     rd_kafka_conf_destroy(conf);
     throw KafkaConfigError(std::string("cannot create the Kafka producer: ") + why);
   }
+  // Ask for the topics' metadata now, not when the first event waits for it.
+  for (const char* name : {"prefix", "vrf", "pool"}) {
+    rd_kafka_topic_t* topic =
+        rd_kafka_topic_new(rk_, (config.kafka_topic_prefix + name).c_str(), nullptr);
+    if (topic != nullptr) topics_.push_back(topic);
+  }
 }
 
 KafkaProducer::~KafkaProducer() {
@@ -96,6 +102,7 @@ KafkaProducer::~KafkaProducer() {
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   state->results = nullptr;
   rd_kafka_flush(rk_, 100);
+  for (rd_kafka_topic_t* topic : topics_) rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(rk_);
   delete state;
 }

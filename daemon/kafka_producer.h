@@ -15,6 +15,7 @@
 #include "daemon/config.h"
 
 typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_topic_s rd_kafka_topic_t;
 
 namespace prefixd::daemon {
 
@@ -58,6 +59,7 @@ class KafkaProducer {
 
  private:
   rd_kafka_t* rk_ = nullptr;
+  std::vector<rd_kafka_topic_t*> topics_;  // held so their metadata stays known
   std::chrono::milliseconds delivery_timeout_;
 };
 

@@ -107,7 +107,12 @@ class Worker {
             api::HttpLimits{static_cast<size_t>(config.max_body_bytes),
                             static_cast<unsigned>(config.idle_timeout),
                             static_cast<unsigned>(config.max_connections)},
-            [this](api::HttpRequest& rq, api::HttpResponse& rs) { router_.handle(rq, rs); },
+            [this](api::HttpRequest& rq, api::HttpResponse& rs) {
+              // The gauge counts this request while its handler runs (and
+              // possibly blocks the loop).
+              publish_in_flight();
+              router_.handle(rq, rs);
+            },
             [this](int delta) { slot_.connections.fetch_add(delta); }) {
     set_up_metrics();
   }
@@ -125,6 +130,7 @@ class Worker {
   void begin_drain();
   void set_up_metrics();
   void publish_metrics(bool now);
+  void publish_in_flight();
   void accept_metrics();
 
   const Config& config_;
@@ -186,14 +192,19 @@ void Worker::publish_metrics(bool now) {
   db_reconnects_.publish(m.database_reconnects, db.reconnects);
   // Gauges belong to the slot's serving worker, not to one that drains.
   if (draining_) return;
-  m.in_flight.store(static_cast<std::int64_t>(http_.requests_in_flight()),
-                    std::memory_order_relaxed);
+  publish_in_flight();
   m.pid.store(getpid(), std::memory_order_relaxed);
   const auto clock = std::chrono::steady_clock::now();
   if (now || clock >= next_rss_) {
     m.resident_bytes.store(resident_bytes(), std::memory_order_relaxed);
     next_rss_ = clock + std::chrono::seconds(1);
   }
+}
+
+void Worker::publish_in_flight() {
+  if (setup_.metrics == nullptr || draining_) return;
+  setup_.metrics->slots[setup_.slot].in_flight.store(
+      static_cast<std::int64_t>(http_.requests_in_flight()), std::memory_order_relaxed);
 }
 
 void Worker::accept_metrics() {

@@ -214,6 +214,12 @@ TEST_F(Schema, Model_12_KafkaOutbox) {
   EXPECT_EQ(scalar("SELECT count(*) FROM kafka_produce_event WHERE table_name = 'ip_net_vrf' AND "
                    "event_type = 'UPDATE' AND payload->>'rt' = '9:9'"),
             "0");
+  // The payload is the row as JSON with NIPAP's keys: prefixd's own
+  // parent_id column is not part of it.
+  EXPECT_EQ(scalar("SELECT count(*) FROM kafka_produce_event WHERE payload ? 'parent_id'"), "0");
+  EXPECT_EQ(scalar("SELECT (SELECT count(*) FROM jsonb_object_keys(payload)) FROM "
+                   "kafka_produce_event WHERE table_name = 'ip_net_plan' ORDER BY id LIMIT 1"),
+            "29");
   // ... while VRF 0's statistics changing is one (a side-effect update).
   EXPECT_NE(scalar("SELECT count(*) FROM kafka_produce_event WHERE table_name = 'ip_net_vrf' AND "
                    "event_type = 'UPDATE' AND payload->>'id' = '0'"),

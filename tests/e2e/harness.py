@@ -180,9 +180,14 @@ class Daemon:
         return xmlrpc.client.ServerProxy(self.url(user, password, path), allow_none=True)
 
     def worker_pids(self):
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+        return self.child_pids("prefixd: worker")
+
+    def child_pids(self, title):
+        """The master's children whose process title starts with `title`."""
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(self.proc.pid)],
                              capture_output=True, text=True).stdout
-        return sorted(int(p) for p in out.split())
+        return sorted(int(line.split(None, 1)[0]) for line in out.splitlines()
+                      if line.split(None, 1)[1:] and line.split(None, 1)[1].startswith(title))
 
     def health(self, conn=None):
         """GET /healthz; on `conn` if given (keep-alive). Returns (status, dict)."""
