@@ -5,6 +5,7 @@ and its counts are kept; promtool accepts the text; the exposure settings
 (metrics.enabled, metrics.listen, metrics.require_auth) hold."""
 import base64
 import http.client
+import json
 import os
 import re
 import signal
@@ -151,6 +152,21 @@ class Metrics(unittest.TestCase):
         self.assertIn(("prefixd_events_sent_total", frozenset()), after)
         self.assertIn(("prefixd_events_failed_total", frozenset()), after)
         self.assertPromtoolAccepts(text)
+        self.check_examples(text)
+
+    def check_examples(self, text):
+        """The installed examples: the dashboard asks only for series the scrape
+        has, and Prometheus accepts the scrape configuration."""
+        examples = os.path.join(harness.ROOT, "etc", "examples")
+        with open(os.path.join(examples, "grafana-dashboard.json")) as f:
+            dashboard = json.load(f)
+        exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+        families = set(re.findall(r"^# TYPE (\w+)", text, re.M))
+        for name in set(re.findall(r"\bprefixd_\w+", " ".join(exprs))):
+            self.assertIn(re.sub(r"_(bucket|sum|count)$", "", name), families, name)
+        r = subprocess.run(["promtool", "check", "config", os.path.join(examples, "prometheus.yml")],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_2_in_flight(self):
         done = threading.Event()

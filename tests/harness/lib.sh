@@ -12,6 +12,7 @@ PREFIXD_PACKAGES=(
   postgresql-15 postgresql-15-ip4r postgresql-contrib
   python3 curl iproute2 procps
   clang-14 libclang-rt-14-dev
+  librdkafka-dev prometheus
 )
 
 # Installs missing packages when root; otherwise says exactly what to run.

@@ -76,6 +76,9 @@ check "contents: copyright" contains ' \./usr/share/doc/prefixd/copyright$'
 check "contents: nginx example" contains ' \./usr/share/doc/prefixd/examples/nginx\.conf$'
 check "contents: HAProxy example" contains ' \./usr/share/doc/prefixd/examples/haproxy\.cfg$'
 check "contents: proxy configuration example" contains ' \./usr/share/doc/prefixd/examples/prefixd-behind-proxy\.yaml$'
+check "contents: Grafana dashboard" contains ' \./usr/share/doc/prefixd/examples/grafana-dashboard\.json(\.gz)?$'
+check "contents: Prometheus scrape example" contains ' \./usr/share/doc/prefixd/examples/prometheus\.yml$'
+check "contents: events configuration example" contains ' \./usr/share/doc/prefixd/examples/prefixd-events\.yaml$'
 check "contents: nothing under /usr/local, no build paths" bash -c "! grep -E '/usr/local|obj-|/work/' '$logs/contents'"
 check "control: /etc/prefixd/prefixd.yaml is a conffile" bash -c "dpkg-deb -I '$deb' conffiles | grep -qx /etc/prefixd/prefixd.yaml"
 check "control: version $version, from CMakeLists.txt" bash -c "[ \"\$(dpkg-deb -f '$deb' Version)\" = '$version' ]"

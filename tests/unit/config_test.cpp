@@ -119,5 +119,49 @@ TEST(Config, DefaultTextLoadsToDefaults) {
   }
 }
 
+// Issue 16: the events.kafka.* keys (NIPAP's [kafka] section, one level
+// deeper) and the metrics.* keys.
+TEST(Config, EventAndMetricsKeys) {
+  const Config d = load("");
+  EXPECT_FALSE(d.events_enabled);
+  EXPECT_EQ(d.kafka_topic_prefix, "nipap.");
+  EXPECT_EQ(d.kafka_poll_interval, 2);
+  EXPECT_EQ(d.events_retention, 7 * 24 * 3600);
+  EXPECT_TRUE(d.metrics_enabled);
+  EXPECT_FALSE(d.metrics_listen.has_value());
+  EXPECT_FALSE(d.metrics_require_auth);
+
+  const Config c = load(
+      "events:\n  retention: 60\n  kafka:\n    enabled: true\n    brokers: a:9092,b:9092\n"
+      "    poll_interval: 5\n    topic_prefix: ipam.\n    security_protocol: SASL_SSL\n"
+      "    sasl_mechanism: SCRAM-SHA-512\n    sasl_username: u\n    sasl_password: p\n"
+      "    ssl_cafile: /etc/ca.pem\n    ssl_check_hostname: false\n"
+      "metrics:\n  listen: 127.0.0.1:9337\n  require_auth: true\n");
+  EXPECT_TRUE(c.events_enabled);
+  EXPECT_EQ(c.kafka_brokers, "a:9092,b:9092");
+  EXPECT_EQ(c.kafka_poll_interval, 5);
+  EXPECT_EQ(c.kafka_topic_prefix, "ipam.");
+  EXPECT_EQ(c.kafka_security_protocol, "SASL_SSL");
+  EXPECT_EQ(c.kafka_sasl_mechanism, "SCRAM-SHA-512");
+  EXPECT_EQ(c.kafka_sasl_username.value_or(""), "u");
+  EXPECT_EQ(c.kafka_ssl_cafile.value_or(""), "/etc/ca.pem");
+  EXPECT_FALSE(c.kafka_ssl_check_hostname);
+  EXPECT_EQ(c.events_retention, 60);
+  ASSERT_TRUE(c.metrics_listen.has_value());
+  EXPECT_EQ(c.metrics_listen->text(), "127.0.0.1:9337");
+  EXPECT_TRUE(c.metrics_require_auth);
+
+  EXPECT_FALSE(load("metrics:\n  listen:\n").metrics_listen.has_value());
+  EXPECT_NE(error_of("metrics:\n  listen: nowhere\n").find("'metrics.listen'"), std::string::npos);
+  EXPECT_NE(error_of("events:\n  kafka:\n    security_protocol: SSL_SASL\n")
+                .find("allowed: one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("events:\n  kafka:\n    poll_interval: 0\n").find("events.kafka.poll_interval"),
+      std::string::npos);
+  EXPECT_NE(error_of("events:\n  kafka: true\n").find("'events.kafka' must be a section"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace prefixd::daemon
