@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Change events (issue 16): `bench/events.sh [seconds] [rounds]`.
+#
+# 1. The cost of the outbox triggers on add_prefix throughput: wrk -t1 -c8
+#    runs of add_prefix (a new /30 each) against prefixd with
+#    events.kafka.enabled true (triggers on, producer sending to the mock
+#    cluster) and false, interleaved for `rounds` rounds, each on a freshly
+#    started daemon; prints each run, the medians and their ratio.
+# 2. Commit-to-consumer latency with events on: bench/event_latency.py, 1000
+#    add_prefix calls at 100/s, matched with the consumer's receipt times.
+#
+# PostgreSQL runs with its durable defaults (fsync, synchronous_commit on),
+# unlike the test command's cluster. Other load on the machine shows in the
+# figures: compare the interleaved runs, not single ones.
+set -euo pipefail
+source "$(dirname "$0")/../tests/harness/lib.sh"
+cd "$PREFIXD_ROOT"
+secs=${1:-10}; rounds=${2:-3}
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+dir=$(new_cluster_dir)
+port=$(free_port)
+pid= mock=
+stop_daemon() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" || true; pid=; }
+cleanup() { stop_daemon; [ -n "$mock" ] && exec 9>&- && wait "$mock" || true; pg_stop "$dir"; rm -rf "$dir"; }
+trap cleanup EXIT
+pg_start "$dir" max_connections=100
+export PGDATABASE=bench
+createdb bench
+./build/prefixd db init >/dev/null
+echo benchpw | ./build/prefixd user add bench --password-stdin >/dev/null
+psql -XAtq -c "INSERT INTO ip_net_plan (vrf_id, prefix, type, description)
+               VALUES (0, '10.0.0.0/8', 'reservation', 'bench /8')"
+
+# The mock cluster, fed commands through fd 9 (closing it stops the mock).
+mkfifo "$dir/mock.in"
+./build/tests/prefixd-kafka-mock nipap. 3 <"$dir/mock.in" >"$dir/consumer.log" &
+mock=$!
+exec 9>"$dir/mock.in"
+for _ in $(seq 100); do grep -q '^bootstrap' "$dir/consumer.log" && break; sleep 0.1; done
+bootstrap=$(awk '/^bootstrap/ {print $2; exit}' "$dir/consumer.log")
+
+start_daemon() {  # start_daemon true|false
+  cat > "$dir/prefixd.yaml" <<YAML
+listen: 127.0.0.1:$port
+workers: 2
+log:
+  access: false
+events:
+  kafka:
+    enabled: $1
+    brokers: "$bootstrap"
+YAML
+  : > "$dir/prefixd.log"
+  ./build/prefixd serve -f -c "$dir/prefixd.yaml" 2>"$dir/prefixd.log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q "serving on" "$dir/prefixd.log" && break; sleep 0.1; done
+}
+
+export PREFIXD_USER=bench PREFIXD_PASSWORD=benchpw PREFIXD_BENCH_DIR="$PREFIXD_ROOT/bench"
+offset=0
+declare -A results
+echo "== add_prefix throughput, wrk -t1 -c8 -d${secs}s, events on/off interleaved, $rounds rounds"
+for round in $(seq "$rounds"); do
+  for events in true false; do
+    start_daemon "$events"
+    offset=$((offset + 400000))
+    PREFIXD_ADD_OFFSET=$offset PREFIXD_METHOD=add_prefix wrk -t1 -c8 -d1s -s bench/add_prefix.lua \
+      "http://127.0.0.1:$port" >/dev/null  # warm the login caches and the plans
+    offset=$((offset + 100000))
+    out=$(PREFIXD_ADD_OFFSET=$offset PREFIXD_METHOD=add_prefix wrk -t1 -c8 -d"${secs}s" \
+      -s bench/add_prefix.lua "http://127.0.0.1:$port")
+    rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+    faults=$(echo "$out" | awk '/^requests:/ {print $4}')
+    backlog=$(psql -XAtq -c "SELECT count(*) FROM kafka_produce_event WHERE NOT processed")
+    printf 'round %d  events %-5s  %8s req/s  faults %s  outbox backlog after the run %s\n' \
+      "$round" "$events" "$rps" "${faults:-?}" "$backlog"
+    results[$events]+="$rps "
+    stop_daemon
+  done
+done
+python3 - "${results[true]}" "${results[false]}" <<'PY'
+import statistics, sys
+on = [float(x) for x in sys.argv[1].split()]
+off = [float(x) for x in sys.argv[2].split()]
+m_on, m_off = statistics.median(on), statistics.median(off)
+print(f"median req/s: events on {m_on:.0f}, off {m_off:.0f}; cost of the triggers "
+      f"{(1 - m_on / m_off) * 100:.1f} %")
+PY
+
+echo "== commit-to-consumer latency (events on, 1000 add_prefix calls at 100/s)"
+start_daemon true
+python3 bench/event_latency.py --port "$port" --user bench --password benchpw \
+  --consumer-log "$dir/consumer.log" --calls 1000 --rate 100 --offset 1
+stop_daemon
