@@ -13,8 +13,10 @@
 #include <pqxx/pqxx>
 #include <set>
 
+#include "api/json_codec.h"
 #include "backend/event_outbox.h"
 #include "backend/migrations.h"
+#include "daemon/child_process.h"
 #include "daemon/event_supervisor.h"
 #include "daemon/kafka_producer.h"
 #include "daemon/logging.h"
@@ -39,27 +41,10 @@ std::string topic_for(const Config& config, const std::string& table) {
   return "";
 }
 
-void append_json_text(std::string& out, const std::string& text) {
-  out += '"';
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
 // NIPAP's message: {"event_type": "INSERT", "payload": {...the row...}}.
 std::string message_value(const OutboxEvent& e) {
   std::string v = "{\"event_type\": ";
-  append_json_text(v, e.event_type);
+  api::append_json_string(v, e.event_type);
   v += ", \"payload\": ";
   v += e.payload.value_or("null");
   v += '}';
@@ -117,8 +102,12 @@ bool Producer::stop_requested() {
 }
 
 void Producer::connect() {
+  // synchronous_commit off: marking rows processed is bookkeeping a crash
+  // may lose (those events are then sent again, as at-least-once allows), so
+  // the producer never waits for a WAL flush nor adds one to the API's.
   auto conn =
-      std::make_unique<pqxx::connection>(config_.conninfo() + " application_name='prefixd events'");
+      std::make_unique<pqxx::connection>(config_.conninfo() + " application_name='prefixd events'" +
+                                         " options='-c synchronous_commit=off'");
   const std::string problem = schema_problem(read_schema_state(*conn));
   if (!problem.empty()) throw std::runtime_error(problem);
   if (!apply_event_triggers(*conn, config_.events_enabled)) {
@@ -305,26 +294,14 @@ int Producer::run() {
 }  // namespace
 
 void run_event_producer(const Config& config, const EventProducerSetup& setup) {
-  signal(SIGINT, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  sigset_t unblock;
-  sigemptyset(&unblock);
-  sigaddset(&unblock, SIGCHLD);
-  sigaddset(&unblock, SIGHUP);
-  sigaddset(&unblock, SIGINT);
-  sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != setup.master_pid) _exit(0);
-
+  enter_child_process(setup.master_pid);
   set_process_title("prefixd: events");
   setup_logging(config, "events");
   int status = 0;
-  const int signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  const int signal_fd = signalfd(-1, &term, SFD_NONBLOCK | SFD_CLOEXEC);
   try {
     Producer producer(config, setup, signal_fd);
     status = producer.run();

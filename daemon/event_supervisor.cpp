@@ -50,6 +50,11 @@ bool event_settings_differ(const Config& a, const Config& b) {
 void EventSupervisor::start(const Config& config, bool triggers_set, api::SharedMetrics* metrics) {
   metrics_ = metrics;
   config_ = config;
+  if (config.events_enabled && config.kafka_brokers.empty()) {
+    spdlog::warn(
+        "events.kafka.enabled is true but events.kafka.brokers is empty: changes are recorded "
+        "in kafka_produce_event and not sent");
+  }
   wanted_ = producer_wanted(config) || !triggers_set;
   if (wanted_) spawn();
 }

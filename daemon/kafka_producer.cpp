@@ -61,6 +61,8 @@ KafkaProducer::KafkaProducer(const Config& config)
   // producers of the topic would pick.
   set(conf, "partitioner", "murmur2_random");
   set(conf, "linger.ms", "1");
+  // Small batches must not wait for a delayed ACK (Nagle: up to 40 ms).
+  set(conf, "socket.nagle.disable", "true");
   set(conf, "message.timeout.ms", std::to_string(delivery_timeout_.count()));
   set(conf, "reconnect.backoff.ms", "50");
   set(conf, "reconnect.backoff.max.ms", "1000");

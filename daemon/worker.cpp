@@ -19,6 +19,7 @@
 #include "api/metrics_endpoint.h"
 #include "api/request_router.h"
 #include "backend/db_session.h"
+#include "daemon/child_process.h"
 #include "daemon/logging.h"
 #include "daemon/process_title.h"
 
@@ -379,25 +380,7 @@ int Worker::run() {
 }  // namespace
 
 void run_worker(const Config& config, const WorkerSetup& setup) {
-  // The master forwards termination; Ctrl-C reaches the whole process group
-  // and must not make workers exit before in-flight calls finish.
-  signal(SIGINT, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  sigset_t unblock;
-  sigemptyset(&unblock);
-  sigaddset(&unblock, SIGCHLD);
-  sigaddset(&unblock, SIGHUP);
-  sigaddset(&unblock, SIGINT);
-  sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
-  // Exit as soon as the master is gone rather than serve orphaned.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != setup.master_pid) _exit(0);
-
+  enter_child_process(setup.master_pid);
   set_process_title("prefixd: worker " + std::to_string(setup.slot));
   setup_logging(config, "worker " + std::to_string(setup.slot));
   int status = 0;

@@ -58,17 +58,8 @@ def value(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-class Metrics(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = Database("metrics")
-        cls.db.add_standard_users()
-        cls.daemon = Daemon(cls.db, workers=2).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.stop()
-        cls.db.drop()
+class Metrics(harness.ApiTestCase):
+    database = "metrics"
 
     def scrape(self):
         status, content_type, text = get(self.daemon.port, "/metrics")

@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
                                               {"group.id", "prefixd-test"},
                                               {"enable.auto.commit", "false"},
                                               {"fetch.wait.max.ms", "5"},
+                                              {"socket.nagle.disable", "true"},
                                               {"fetch.error.backoff.ms", "20"},
                                               {"reconnect.backoff.ms", "20"},
                                               {"reconnect.backoff.max.ms", "200"}});
