@@ -35,8 +35,13 @@ BEGIN
             RETURN NULL;
         END IF;
         v_payload := row_to_json(NEW)::jsonb - 'parent_id';
-        IF TG_OP = 'UPDATE' AND v_payload = row_to_json(OLD)::jsonb - 'parent_id' THEN
-            RETURN NULL;
+        -- Only parent_id may differ while the payload does not (a field
+        -- of ip_net_plan alone: parsed only when this branch runs there).
+        IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'ip_net_plan' THEN
+            IF OLD.parent_id IS DISTINCT FROM NEW.parent_id
+               AND v_payload = row_to_json(OLD)::jsonb - 'parent_id' THEN
+                RETURN NULL;
+            END IF;
         END IF;
     END IF;
     INSERT INTO kafka_produce_event (table_name, event_type, payload)

@@ -191,7 +191,7 @@ class Metrics(harness.ApiTestCase):
                 self.assertGreaterEqual(after.get(key, 0), v, key)
         # Connections closed under the workers: counted, and reconnected.
         self.db.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name LIKE 'prefixd worker%'")
+                    "WHERE application_name LIKE 'prefixd worker%' AND datname = current_database()")
 
         def recovered():
             for _ in range(4):

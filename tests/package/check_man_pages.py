@@ -55,19 +55,17 @@ def commands(prefixd, path=()):
 def config_keys(prefixd):
     out = subprocess.run([prefixd, "--print-default-config"], capture_output=True, text=True,
                          check=True).stdout
-    keys, section = [], None
+    keys, sections = [], []  # sections: the open (indent, name) mappings, outermost first
     for line in out.splitlines():
-        m = re.match(r"^( *)#?([a-z_]+):(.*)$", line)
+        m = re.match(r"^( *)(#?)([a-z_]+):(.*)$", line)
         if not m:
             continue
-        indent, name, rest = m.groups()
-        if not indent and not line.startswith("#") and not rest.strip():
-            section = name
-        elif indent:
-            keys.append(f"{section}.{name}")
+        indent, comment, name, rest = len(m.group(1)), m.group(2), m.group(3), m.group(4)
+        sections = [(i, n) for i, n in sections if i < indent]
+        if not comment and not rest.strip():
+            sections.append((indent, name))  # a section (nested ones too: events.kafka)
         else:
-            section = None
-            keys.append(name)
+            keys.append(".".join([n for _, n in sections] + [name]))
     return keys
 
 
