@@ -5,7 +5,10 @@
 #    runs of add_prefix (a new /30 each) against prefixd with
 #    events.kafka.enabled true (triggers on, producer sending to the mock
 #    cluster) and false, interleaved for `rounds` rounds, each on a freshly
-#    started daemon; prints each run, the medians and their ratio.
+#    started daemon; prints each run, the medians and their ratio, and the CPU
+#    time per call (prefixd and its database backends, bench/cpu_ticks.py),
+#    split into the API's share and the event producer's: on a busy machine
+#    the CPU per call is the steadier measure of the triggers' cost.
 # 2. Commit-to-consumer latency with events on: bench/event_latency.py, 1000
 #    add_prefix calls at 100/s, matched with the consumer's receipt times.
 #
@@ -60,7 +63,7 @@ YAML
 
 export PREFIXD_USER=bench PREFIXD_PASSWORD=benchpw PREFIXD_BENCH_DIR="$PREFIXD_ROOT/bench"
 offset=0
-declare -A results
+declare -A results cpu_api cpu_events
 echo "== add_prefix throughput, wrk -t1 -c8 -d${secs}s, events on/off interleaved, $rounds rounds"
 for round in $(seq "$rounds"); do
   for events in true false; do
@@ -69,24 +72,38 @@ for round in $(seq "$rounds"); do
     PREFIXD_ADD_OFFSET=$offset PREFIXD_METHOD=add_prefix wrk -t1 -c8 -d1s -s bench/add_prefix.lua \
       "http://127.0.0.1:$port" >/dev/null  # warm the login caches and the plans
     offset=$((offset + 100000))
+    postmaster=$(head -1 "$dir/data/postmaster.pid")
+    t0=$(python3 bench/cpu_ticks.py "$pid" "$postmaster")
     out=$(PREFIXD_ADD_OFFSET=$offset PREFIXD_METHOD=add_prefix wrk -t1 -c8 -d"${secs}s" \
       -s bench/add_prefix.lua "http://127.0.0.1:$port")
+    # The producer's share includes catching up with what the run wrote.
+    for _ in $(seq 50); do
+      [ "$(psql -XAtq -c "SELECT count(*) FROM kafka_produce_event WHERE NOT processed")" = 0 ] && break
+      sleep 0.1
+    done
+    t1=$(python3 bench/cpu_ticks.py "$pid" "$postmaster")
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
     faults=$(echo "$out" | awk '/^requests:/ {print $4}')
-    backlog=$(psql -XAtq -c "SELECT count(*) FROM kafka_produce_event WHERE NOT processed")
-    printf 'round %d  events %-5s  %8s req/s  faults %s  outbox backlog after the run %s\n' \
-      "$round" "$events" "$rps" "${faults:-?}" "$backlog"
+    reqs=$(echo "$out" | awk '/^requests:/ {print $2}')
+    cpu=$(python3 -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); n=int(sys.argv[3]); hz=int(sys.argv[4])
+print('%.0f %.0f' % ((b['api']-a['api'])/hz/n*1e6, (b['events']-a['events'])/hz/n*1e6))" "$t0" "$t1" "$reqs" "$(getconf CLK_TCK)")
+    printf 'round %d  events %-5s  %8s req/s  faults %s  CPU per call: API %s us, producer %s us\n' \
+      "$round" "$events" "$rps" "${faults:-?}" ${cpu}
     results[$events]+="$rps "
+    cpu_api[$events]+="${cpu% *} "
+    cpu_events[$events]+="${cpu#* } "
     stop_daemon
   done
 done
-python3 - "${results[true]}" "${results[false]}" <<'PY'
+python3 - "${results[true]}" "${results[false]}" "${cpu_api[true]}" "${cpu_api[false]}" \
+  "${cpu_events[true]}" <<'PY'
 import statistics, sys
-on = [float(x) for x in sys.argv[1].split()]
-off = [float(x) for x in sys.argv[2].split()]
-m_on, m_off = statistics.median(on), statistics.median(off)
-print(f"median req/s: events on {m_on:.0f}, off {m_off:.0f}; cost of the triggers "
-      f"{(1 - m_on / m_off) * 100:.1f} %")
+med = lambda s: statistics.median(float(x) for x in s.split())
+on, off, api_on, api_off, producer = (med(a) for a in sys.argv[1:6])
+print(f"median req/s: events on {on:.0f}, off {off:.0f}: throughput {(1 - on / off) * 100:.1f} % lower")
+print(f"median CPU per call: API path {api_on:.0f} us with the triggers, {api_off:.0f} us without "
+      f"(+{(api_on / api_off - 1) * 100:.1f} %); the producer adds {producer:.0f} us "
+      f"(total +{((api_on + producer) / api_off - 1) * 100:.1f} %)")
 PY
 
 echo "== commit-to-consumer latency (events on, 1000 add_prefix calls at 100/s)"
