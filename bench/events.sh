@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Change events (issue 16): `bench/events.sh [seconds] [rounds]`.
+# Change events (issue 16): `bench/events.sh [seconds] [rounds]`
+# (LATENCY_RUNS=N repeats the latency part; rounds 0 skips the throughput part).
 #
 # 1. The cost of the outbox triggers on add_prefix throughput: wrk -t1 -c8
 #    runs of add_prefix (a new /30 each) against prefixd with
@@ -95,7 +96,7 @@ print('%.0f %.0f' % ((b['api']-a['api'])/hz/n*1e6, (b['events']-a['events'])/hz/
     stop_daemon
   done
 done
-python3 - "${results[true]}" "${results[false]}" "${cpu_api[true]}" "${cpu_api[false]}" \
+[ "$rounds" -gt 0 ] && python3 - "${results[true]}" "${results[false]}" "${cpu_api[true]}" "${cpu_api[false]}" \
   "${cpu_events[true]}" <<'PY'
 import statistics, sys
 med = lambda s: statistics.median(float(x) for x in s.split())
@@ -106,8 +107,10 @@ print(f"median CPU per call: API path {api_on:.0f} us with the triggers, {api_of
       f"(total +{((api_on + producer) / api_off - 1) * 100:.1f} %)")
 PY
 
-echo "== commit-to-consumer latency (events on, 1000 add_prefix calls at 100/s)"
+echo "== commit-to-consumer latency (events on, 1000 add_prefix calls at 100/s, ${LATENCY_RUNS:-1} run(s))"
 start_daemon true
-python3 bench/event_latency.py --port "$port" --user bench --password benchpw \
-  --consumer-log "$dir/consumer.log" --calls 1000 --rate 100 --offset 1
+for run in $(seq "${LATENCY_RUNS:-1}"); do
+  python3 bench/event_latency.py --port "$port" --user bench --password benchpw \
+    --consumer-log "$dir/consumer.log" --calls 1000 --rate 100 --offset $((run * 2000))
+done
 stop_daemon

@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   const int partitions = argc > 2 ? std::atoi(argv[2]) : 3;
   char why[512];
 
-  rd_kafka_conf_t* host_conf = conf_with({});
+  // The mock brokers' sockets take the host handle's settings: without
+  // Nagle, a small produce response is not held back for a delayed ACK.
+  rd_kafka_conf_t* host_conf = conf_with({{"socket.nagle.disable", "true"}});
   rd_kafka_conf_set_log_cb(host_conf, quiet_log);
   rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, host_conf, why, sizeof why);
   if (host == nullptr) {
