@@ -1,11 +1,12 @@
 #include "api/auth.h"
 
+#include <openssl/evp.h>
+
 #include <cctype>
+#include <stdexcept>
 
 #include "api/wire_decode.h"
 #include "backend/errors.h"
-#include "backend/password_hash.h"
-#include "backend/user_store.h"
 
 namespace prefixd::api {
 
@@ -22,17 +23,39 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Strict base64 (RFC 4648 alphabet, padding optional); nullopt when invalid.
-std::optional<std::string> decode_base64(std::string_view in) {
-  auto sextet = [](char c) -> int {
+// A cache key of fixed size that keeps no password or token in memory:
+// SHA-256 over the parts, each preceded by its length.
+std::string cache_key(std::initializer_list<std::string_view> parts) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  for (std::string_view part : parts) {
+    const std::uint64_t size = part.size();
+    ok = ok && EVP_DigestUpdate(ctx, &size, sizeof size) == 1 &&
+         EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx, digest, &length) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw std::runtime_error("SHA-256 failed");
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+}  // namespace
+
+std::optional<std::string> decode_base64(std::string_view in, Base64Alphabet alphabet) {
+  const bool url = alphabet == Base64Alphabet::kUrl;
+  auto sextet = [url](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
     if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+    if (c == (url ? '-' : '+')) return 62;
+    if (c == (url ? '_' : '/')) return 63;
     return -1;
   };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (!url) {
+    while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  }
   if (in.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(in.size() * 3 / 4);
@@ -48,10 +71,10 @@ std::optional<std::string> decode_base64(std::string_view in) {
       out.push_back(static_cast<char>((buffer >> bits) & 0xff));
     }
   }
+  // base64url (JWS): one encoding per value, so leftover bits must be zero.
+  if (url && bits > 0 && (buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
-
-}  // namespace
 
 Credentials parse_authorization(std::string_view header) {
   Credentials c;
@@ -60,7 +83,7 @@ Credentials parse_authorization(std::string_view header) {
   const std::string_view scheme = header.substr(0, space);
   const std::string_view rest = header.substr(space + 1);
   if (iequals(scheme, "basic")) {
-    auto decoded = decode_base64(rest);
+    auto decoded = decode_base64(rest, Base64Alphabet::kStandard);
     if (!decoded) return c;
     const size_t colon = decoded->find(':');
     if (colon == std::string::npos) return c;
@@ -74,55 +97,114 @@ Credentials parse_authorization(std::string_view header) {
   return c;
 }
 
+Authenticator::Authenticator(std::chrono::seconds cache_lifetime)
+    : Authenticator(AuthSettings{cache_lifetime, "local", {}}) {}
+
+Authenticator::Authenticator(const AuthSettings& settings)
+    : lifetime_(settings.cache_lifetime), default_backend_(settings.default_backend) {
+  for (const auto& b : settings.backends) backends_[b.name] = make_auth_backend(b);
+  if (!backends_.contains("local")) {
+    AuthBackendSettings local;
+    local.name = "local";
+    local.type = "local";
+    backends_["local"] = make_auth_backend(local);
+  }
+  if (!backends_.contains(default_backend_)) {
+    throw std::invalid_argument("auth.default_backend '" + default_backend_ + "' names no backend");
+  }
+}
+
+Authenticator::~Authenticator() = default;
+
+AuthBackend* Authenticator::backend(const std::string& name) const {
+  auto it = backends_.find(name);
+  return it == backends_.end() ? nullptr : it->second.get();
+}
+
+const AuthenticatedUser* Authenticator::cached(const std::string& key,
+                                               std::chrono::steady_clock::time_point now) {
+  if (now >= next_purge_) {
+    std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
+    next_purge_ = now + std::max(lifetime_, std::chrono::seconds(1));
+  }
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.expires <= now) {
+    ++counters_.cache_misses;
+    return nullptr;
+  }
+  ++counters_.cache_hits;
+  return &it->second.user;
+}
+
+void Authenticator::remember(std::string key, const AuthenticatedUser& user,
+                             std::chrono::steady_clock::time_point expires,
+                             std::chrono::steady_clock::time_point now) {
+  if (lifetime_.count() <= 0 || expires <= now) return;
+  if (cache_.size() >= kMaxCacheEntries) {
+    std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
+    // Still full: make room at random rather than grow without bound.
+    if (cache_.size() >= kMaxCacheEntries) cache_.erase(cache_.begin());
+  }
+  cache_[std::move(key)] = CacheEntry{user, expires};
+}
+
 AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, DbSession& db) {
+  const auto now = std::chrono::steady_clock::now();
   switch (credentials.scheme) {
     case Credentials::Scheme::kNone:
       throw NipapError(FaultCode::kAuth, "Missing authentication method");
-    case Credentials::Scheme::kBearer:
-      // No JWT backend yet (spec/README.md decision 5).
-      throw NipapError(FaultCode::kAuthentication, "Invalid bearer token.");
+    case Credentials::Scheme::kBearer: {
+      // Bearer tokens always go to the backend named "jwt" (spec §1.2).
+      AuthBackend* jwt = backend("jwt");
+      if (jwt == nullptr) throw NipapError(FaultCode::kAuthentication, "Invalid bearer token.");
+      std::string key = cache_key({"\x01", credentials.token});
+      if (const AuthenticatedUser* hit = cached(key, now)) return *hit;
+      auto valid_until = std::chrono::system_clock::time_point::max();
+      AuthenticatedUser user;
+      try {
+        user = jwt->check_token(credentials.token, valid_until);
+      } catch (const BackendUnavailable& e) {
+        ++counters_.backend_failures;
+        throw NipapError(FaultCode::kError, e.what());
+      }
+      auto expires = now + lifetime_;
+      const auto left = valid_until - std::chrono::system_clock::now();
+      if (left < lifetime_) expires = now + std::chrono::duration_cast<std::chrono::seconds>(left);
+      remember(std::move(key), user, expires, now);
+      return user;
+    }
     case Credentials::Scheme::kBasic:
       break;
   }
-  // A NUL would end the name or password early in libpq and in the hash
-  // check: such credentials never match anyone.
+  // A NUL would end the name or password early in libpq, libldap and the
+  // hash check: such credentials never match anyone.
   if (credentials.login.find('\0') != std::string::npos ||
       credentials.password.find('\0') != std::string::npos) {
     throw NipapError(FaultCode::kAuthentication, "Incorrect username or password.");
   }
-  // "name@backend" picks a backend; only the local user store exists, and
-  // it is both the default and the one named "local".
+  // "name@backend" picks a backend (split at the last '@').
   std::string name = credentials.login;
-  const size_t at = name.rfind('@');
-  if (at != std::string::npos) {
-    if (name.substr(at + 1) != "local") {
-      throw NipapError(FaultCode::kAuthentication,
-                       "Invalid auth backend '" + name.substr(at + 1) + "' specified");
-    }
+  std::string backend_name = default_backend_;
+  if (const size_t at = name.rfind('@'); at != std::string::npos) {
+    backend_name = name.substr(at + 1);
     name.resize(at);
   }
-
-  const auto now = std::chrono::steady_clock::now();
-  if (now >= next_purge_) {
-    std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
-    next_purge_ = now + lifetime_;
+  AuthBackend* chosen = backend(backend_name);
+  if (chosen == nullptr) {
+    throw NipapError(FaultCode::kAuthentication,
+                     "Invalid auth backend '" + backend_name + "' specified");
   }
-  std::string key = name;
-  key.push_back('\0');
-  key += credentials.password;
-  if (auto it = cache_.find(key); it != cache_.end() && it->second.expires > now) {
-    ++cache_hits_;
-    return it->second.user;
+  std::string key = cache_key({backend_name, name, credentials.password});
+  if (const AuthenticatedUser* hit = cached(key, now)) return *hit;
+  AuthenticatedUser user;
+  try {
+    user = chosen->check_password(name, credentials.password, db);
+  } catch (const BackendUnavailable& e) {
+    ++counters_.backend_failures;
+    throw NipapError(FaultCode::kError, e.what());
   }
-
-  auto user = db.run([&](pqxx::work& tx) { return find_user(tx, name); });
-  ++hashes_;
-  if (!user || !verify_password(credentials.password, user->password_hash)) {
-    throw NipapError(FaultCode::kAuthentication, "Incorrect username or password.");
-  }
-  AuthenticatedUser result{user->username, user->full_name, user->trusted, user->readonly};
-  if (lifetime_.count() > 0) cache_[key] = CacheEntry{result, now + lifetime_};
-  return result;
+  remember(std::move(key), user, now + lifetime_, now);
+  return user;
 }
 
 Session make_session(const AuthenticatedUser& user, const Value::Struct& auth_options,

@@ -1,16 +1,21 @@
-// Who is calling: HTTP Authorization parsing, password verification against
-// the user store with a per-worker cache of successful logins, and the
-// session a call runs as (trusted impersonation, read-only), per
-// spec/auth-config.md §1–§2 and spec/xmlrpc.md §2.
+// Who is calling: HTTP Authorization parsing, the choice of authentication
+// backend (`user@backend`, Bearer → `jwt`), a per-worker bounded cache of
+// successful authentications, and the session a call runs as (trusted
+// impersonation, read-only), per spec/auth-config.md §1–§2 and
+// spec/xmlrpc.md §2.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "api/auth_backend.h"
 #include "api/value.h"
 #include "backend/db_session.h"
 
@@ -24,16 +29,14 @@ struct Credentials {
   std::string token;  // Bearer
 };
 
+enum class Base64Alphabet { kStandard, kUrl };
+// RFC 4648 base64. kStandard (HTTP Basic): trailing '=' padding optional.
+// kUrl (JWS, RFC 7515 §2): no padding, unused bits zero. nullopt when invalid.
+std::optional<std::string> decode_base64(std::string_view in, Base64Alphabet alphabet);
+
 // Parses an Authorization header. Anything that is not well-formed Basic
 // (any case of the scheme, base64 of "name:password") or Bearer is kNone.
 Credentials parse_authorization(std::string_view header);
-
-struct AuthenticatedUser {
-  std::string name;  // without the "@backend" suffix
-  std::optional<std::string> full_name;
-  bool trusted = false;
-  bool readonly = false;
-};
 
 // What a call runs as, after the auth options were applied.
 struct Session {
@@ -45,29 +48,61 @@ struct Session {
   bool trusted = false;
 };
 
+struct AuthSettings {
+  std::chrono::seconds cache_lifetime{3600};
+  // Backend for a Basic login without "@NAME".
+  std::string default_backend = "local";
+  // Configured backends; `local` exists even when not listed.
+  std::vector<AuthBackendSettings> backends;
+};
+
+// What the cache and the backends did since start-up (for /healthz and metrics).
+struct AuthCounters {
+  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_misses = 0;      // authentications asked of a backend
+  std::uint64_t backend_failures = 0;  // backend unavailable (fault 1000)
+};
+
 class Authenticator {
  public:
-  explicit Authenticator(std::chrono::seconds cache_lifetime) : lifetime_(cache_lifetime) {}
+  explicit Authenticator(std::chrono::seconds cache_lifetime);
+  explicit Authenticator(const AuthSettings& settings);
+  // Throws std::invalid_argument for an unknown backend type or default.
+  ~Authenticator();
 
-  // Throws NipapError 1500 (no usable credentials) or 1510 (rejected).
+  // Throws NipapError 1500 (no usable credentials), 1510 (rejected) or 1000
+  // (the backend could not be asked).
   AuthenticatedUser authenticate(const Credentials& credentials, DbSession& db);
 
-  // Passwords verified with the (deliberately slow) hash since start-up.
-  std::uint64_t password_hashes() const { return hashes_; }
-  // Logins answered from the cache since start-up (a miss is a hash).
-  std::uint64_t cache_hits() const { return cache_hits_; }
+  // Credentials checked by a backend (not answered from the cache) since start-up.
+  std::uint64_t password_hashes() const { return counters_.cache_misses; }
+  // Authentications answered from the cache since start-up.
+  std::uint64_t cache_hits() const { return counters_.cache_hits; }
+  const AuthCounters& counters() const { return counters_; }
+
+  // At most this many authentications are remembered per worker.
+  static constexpr std::size_t kMaxCacheEntries = 10000;
 
  private:
   struct CacheEntry {
     AuthenticatedUser user;
     std::chrono::steady_clock::time_point expires;
   };
+  AuthBackend* backend(const std::string& name) const;
+  const AuthenticatedUser* cached(const std::string& key,
+                                  std::chrono::steady_clock::time_point now);
+  void remember(std::string key, const AuthenticatedUser& user,
+                std::chrono::steady_clock::time_point expires,
+                std::chrono::steady_clock::time_point now);
+
   std::chrono::seconds lifetime_;
-  // Key: login and password; only successful logins are cached, so a
-  // removed user or a changed password stops working within the lifetime.
+  std::string default_backend_;
+  std::map<std::string, std::unique_ptr<AuthBackend>, std::less<>> backends_;
+  // Key: a SHA-256 of backend, login and password (or of the bearer token);
+  // only successful authentications are cached, so a removed user or a
+  // changed password stops working within the lifetime.
   std::unordered_map<std::string, CacheEntry> cache_;
-  std::uint64_t hashes_ = 0;
-  std::uint64_t cache_hits_ = 0;
+  AuthCounters counters_;
   std::chrono::steady_clock::time_point next_purge_{};
 };
 

@@ -109,8 +109,12 @@ void RequestRouter::handle_health(HttpResponse& response) {
   response.content_type = "application/json";
   buffer_ = "{\"status\": \"";
   buffer_ += ok ? "ok" : "unavailable";
+  const AuthCounters& auth = services_.authenticator.counters();
   buffer_ +=
-      "\", \"password_hashes\": " + std::to_string(services_.authenticator.password_hashes());
+      "\", \"password_hashes\": " + std::to_string(services_.authenticator.password_hashes()) +
+      ", \"auth_cache_hits\": " + std::to_string(auth.cache_hits) +
+      ", \"auth_cache_misses\": " + std::to_string(auth.cache_misses) +
+      ", \"auth_backend_failures\": " + std::to_string(auth.backend_failures);
   if (health_detail_) buffer_ += ", " + health_detail_();
   if (!ok) {
     buffer_ += ", \"error\": ";

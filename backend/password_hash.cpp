@@ -1,6 +1,7 @@
 #include "backend/password_hash.h"
 
 #include <crypt.h>
+#include <openssl/evp.h>
 
 #include <memory>
 #include <stdexcept>
@@ -46,6 +47,30 @@ bool verify_password(std::string_view password, const std::string& stored) {
   const char* hash = crypt_r(key.c_str(), stored.c_str(), data.get());
   if (!hash || hash[0] == '*') return false;
   return constant_time_equal(hash, stored);
+}
+
+bool verify_nipap_sha1(std::string_view password, std::string_view salt,
+                       std::string_view sha1_hex) {
+  const std::string input = std::string(salt) + std::string(password);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
+    return false;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return constant_time_equal(hex, sha1_hex);
+}
+
+bool verify_nothing(std::string_view password) {
+  // Made once per process with the same cost as real hashes.
+  static const std::string dummy = hash_password("prefixd: no such account");
+  verify_password(password, dummy);
+  return false;
 }
 
 }  // namespace prefixd

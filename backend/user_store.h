@@ -11,9 +11,18 @@
 
 namespace prefixd {
 
+// NIPAP's password scheme (local_auth.db): lower-case hex SHA-1 of salt ||
+// password. Accounts imported from NIPAP hold it until their first login.
+struct LegacyHash {
+  std::string salt;
+  std::string sha1_hex;
+  bool operator==(const LegacyHash&) const = default;
+};
+
 struct User {
   std::string username;
-  std::string password_hash;
+  std::string password_hash;  // crypt(3) string; empty while `legacy` is set
+  std::optional<LegacyHash> legacy;
   std::optional<std::string> full_name;
   bool trusted = false;
   bool readonly = false;
@@ -28,7 +37,16 @@ std::vector<User> list_users(pqxx::transaction_base& tx);
 void add_user(pqxx::transaction_base& tx, const User& user);
 // Return false when no such user exists.
 bool remove_user(pqxx::transaction_base& tx, const std::string& username);
+// Sets a crypt(3) hash and erases any legacy hash.
 bool set_password_hash(pqxx::transaction_base& tx, const std::string& username,
                        const std::string& password_hash);
+// Replaces the legacy hash `old` by `password_hash`; false when the account
+// no longer holds `old` (changed or removed meanwhile).
+bool upgrade_legacy_hash(pqxx::transaction_base& tx, const std::string& username,
+                         const LegacyHash& old, const std::string& password_hash);
+// Creates or updates an account from NIPAP's local_auth.db. An existing
+// account keeps a crypt(3) password (an import never downgrades one); an
+// account that still holds a legacy hash gets the file's.
+void import_legacy_user(pqxx::transaction_base& tx, const User& user);
 
 }  // namespace prefixd

@@ -1,6 +1,8 @@
 -- wrk script: one XML-RPC call, repeated; counts fault responses.
 -- Environment: PREFIXD_USER, PREFIXD_PASSWORD, PREFIXD_METHOD (default
--- version), PREFIXD_ARGS (extra struct members as XML, default none).
+-- version), PREFIXD_ARGS (extra struct members as XML, default none),
+-- PREFIXD_AUTHORIZATION (a whole Authorization header, e.g. "Bearer TOKEN",
+-- instead of basic credentials).
 local user = os.getenv("PREFIXD_USER") or "admin"
 local password = os.getenv("PREFIXD_PASSWORD") or ""
 local method = os.getenv("PREFIXD_METHOD") or "version"
@@ -31,7 +33,8 @@ end
 wrk.method = "POST"
 wrk.path = "/XMLRPC"
 wrk.headers["Content-Type"] = "text/xml"
-wrk.headers["Authorization"] = "Basic " .. b64(user .. ":" .. password)
+wrk.headers["Authorization"] = os.getenv("PREFIXD_AUTHORIZATION") or
+  ("Basic " .. b64(user .. ":" .. password))
 wrk.body = call(method, args)
 
 local threads = {}

@@ -173,8 +173,8 @@ int user_add(const Config& config, const UserOptions& options) {
     std::cerr << "prefixd: the password must not be empty\n";
     return 2;
   }
-  User user{options.name, hash_password(*password), options.full_name, options.trusted,
-            options.readonly};
+  User user{options.name,      hash_password(*password), std::nullopt,
+            options.full_name, options.trusted,          options.readonly};
   return with_transaction(config, [&](pqxx::work& tx) {
     add_user(tx, user);
     std::cout << "added user " << user.username << "\n";
@@ -196,10 +196,15 @@ int user_remove(const Config& config, const std::string& name) {
 int user_list(const Config& config) {
   return with_transaction(config, [&](pqxx::work& tx) {
     const auto users = list_users(tx);
-    std::printf("%-24s %-8s %-8s %s\n", "NAME", "TRUSTED", "READONLY", "FULL NAME");
+    // HASH: nipap-sha1 marks an account imported from NIPAP that has not
+    // logged in since (its password is re-hashed with yescrypt then).
+    std::printf("%-24s %-8s %-8s %-10s %s\n", "NAME", "TRUSTED", "READONLY", "HASH", "FULL NAME");
     for (const auto& u : users) {
-      std::printf("%-24s %-8s %-8s %s\n", u.username.c_str(), u.trusted ? "yes" : "no",
-                  u.readonly ? "yes" : "no", u.full_name.value_or("").c_str());
+      const char* hash = u.legacy                             ? "nipap-sha1"
+                         : u.password_hash.starts_with("$y$") ? "yescrypt"
+                                                              : "crypt";
+      std::printf("%-24s %-8s %-8s %-10s %s\n", u.username.c_str(), u.trusted ? "yes" : "no",
+                  u.readonly ? "yes" : "no", hash, u.full_name.value_or("").c_str());
     }
     return 0;
   });

@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -50,82 +52,95 @@ std::string allowed_text(const ConfigKey& key) {
       return "ADDRESS:PORT, e.g. 127.0.0.1:9337 or [::1]:9337, or unset";
     case K::kAddressList:
       return "a list of IP addresses or CIDR networks, e.g. [127.0.0.1, 10.0.0.0/8, ::1]";
+    case K::kBackends:
+      return "a mapping from backend names (letters, digits, '-', '_', '.') to sections";
     default:
       return "a string";
   }
 }
 
-[[noreturn]] void bad_value(const ConfigKey& key, const std::string& value) {
-  throw ConfigError("configuration key '" + std::string(key.path) + "': invalid value '" + value +
+[[noreturn]] void bad_value(const std::string& path, const ConfigKey& key,
+                            const std::string& value) {
+  throw ConfigError("configuration key '" + path + "': invalid value '" + value +
                     "'; allowed: " + allowed_text(key));
 }
 
-void apply(Config& config, const ConfigKey& key, const std::string& value, bool is_null) {
+template <typename M>
+struct MemberOf;
+template <typename C, typename F>
+struct MemberOf<F C::*> {
+  using Class = C;
+  using Field = F;
+};
+
+// `value` as the field type of `key`; `path` names the key in errors.
+template <typename Field>
+Field parse_value(const ConfigKey& key, const std::string& path, const std::string& value,
+                  bool is_null) {
+  if constexpr (std::is_same_v<Field, std::optional<std::string>>) {
+    if (is_null) return std::nullopt;
+    return value;
+  } else if constexpr (std::is_same_v<Field, std::string>) {
+    if (key.kind == K::kChoice) {
+      std::string choices = std::string("|") + key.choices + "|";
+      if (choices.find("|" + value + "|") == std::string::npos) bad_value(path, key, value);
+    }
+    return is_null ? std::string() : value;
+  } else if constexpr (std::is_same_v<Field, long>) {
+    long v = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size() || v < key.min || v > key.max) {
+      bad_value(path, key, value);
+    }
+    return v;
+  } else if constexpr (std::is_same_v<Field, bool>) {
+    if (value == "true" || value == "yes" || value == "on") return true;
+    if (value == "false" || value == "no" || value == "off") return false;
+    bad_value(path, key, value);
+  } else if constexpr (std::is_same_v<Field, ListenAddress>) {
+    try {
+      return parse_listen(value);
+    } catch (const ConfigError&) {
+      bad_value(path, key, value);
+    }
+  } else if constexpr (std::is_same_v<Field, std::optional<ListenAddress>>) {
+    if (is_null || value.empty()) return std::nullopt;
+    try {
+      return parse_listen(value);
+    } catch (const ConfigError&) {
+      bad_value(path, key, value);
+    }
+  } else {
+    static_assert(std::is_same_v<Field, std::vector<std::string>>);
+    // Comma-separated items (the command line's form of a list).
+    std::vector<std::string> items;
+    std::istringstream in(value);
+    for (std::string item; std::getline(in, item, ',');) {
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (item.empty()) continue;
+      try {
+        api::parse_network(item);
+      } catch (const std::invalid_argument&) {
+        bad_value(path, key, item);
+      }
+      items.push_back(item);
+    }
+    return items;
+  }
+}
+
+// Sets the field `key` names in `target` (a Config or a backend's settings).
+template <typename Target>
+void apply(Target& target, const ConfigKey& key, const std::string& path, const std::string& value,
+           bool is_null) {
   std::visit(
       [&](auto member) {
         using M = decltype(member);
-        if constexpr (std::is_same_v<M, std::monostate>) {
-          return;
-        } else if constexpr (std::is_same_v<M, std::optional<std::string> Config::*>) {
-          if (is_null) {
-            config.*member = std::nullopt;
-          } else {
-            config.*member = value;
+        if constexpr (!std::is_same_v<M, std::monostate>) {
+          if constexpr (std::is_same_v<typename MemberOf<M>::Class, Target>) {
+            target.*member = parse_value<typename MemberOf<M>::Field>(key, path, value, is_null);
           }
-        } else if constexpr (std::is_same_v<M, std::string Config::*>) {
-          if (key.kind == K::kChoice) {
-            std::string choices = std::string("|") + key.choices + "|";
-            if (choices.find("|" + value + "|") == std::string::npos) bad_value(key, value);
-          }
-          config.*member = is_null ? std::string() : value;
-        } else if constexpr (std::is_same_v<M, long Config::*>) {
-          long v = 0;
-          auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-          if (ec != std::errc() || ptr != value.data() + value.size() || v < key.min ||
-              v > key.max) {
-            bad_value(key, value);
-          }
-          config.*member = v;
-        } else if constexpr (std::is_same_v<M, bool Config::*>) {
-          if (value == "true" || value == "yes" || value == "on") {
-            config.*member = true;
-          } else if (value == "false" || value == "no" || value == "off") {
-            config.*member = false;
-          } else {
-            bad_value(key, value);
-          }
-        } else if constexpr (std::is_same_v<M, ListenAddress Config::*>) {
-          try {
-            config.*member = parse_listen(value);
-          } catch (const ConfigError&) {
-            bad_value(key, value);
-          }
-        } else if constexpr (std::is_same_v<M, std::optional<ListenAddress> Config::*>) {
-          if (is_null || value.empty()) {
-            config.*member = std::nullopt;
-            return;
-          }
-          try {
-            config.*member = parse_listen(value);
-          } catch (const ConfigError&) {
-            bad_value(key, value);
-          }
-        } else if constexpr (std::is_same_v<M, std::vector<std::string> Config::*>) {
-          // Comma-separated items (the command line's form of a list).
-          std::vector<std::string> items;
-          std::istringstream in(value);
-          for (std::string item; std::getline(in, item, ',');) {
-            item.erase(0, item.find_first_not_of(" \t"));
-            item.erase(item.find_last_not_of(" \t") + 1);
-            if (item.empty()) continue;
-            try {
-              api::parse_network(item);
-            } catch (const std::invalid_argument&) {
-              bad_value(key, item);
-            }
-            items.push_back(item);
-          }
-          config.*member = std::move(items);
         }
       },
       key.field);
@@ -145,11 +160,129 @@ bool is_section(const std::string& path) {
   return false;
 }
 
+// The scalar (or null) YAML value of a key, checked against its kind.
+std::pair<std::string, bool> scalar_value(const ConfigKey& key, const std::string& path,
+                                          const YAML::Node& value) {
+  if (!value.IsScalar() && !value.IsNull()) {
+    throw ConfigError("configuration key '" + path +
+                      "' must be a single value; allowed: " + allowed_text(key));
+  }
+  if (value.IsNull() && key.kind != K::kOptionalString && key.kind != K::kString &&
+      key.kind != K::kOptionalListen) {
+    throw ConfigError("configuration key '" + path +
+                      "' has no value; allowed: " + allowed_text(key));
+  }
+  return {value.IsNull() ? "" : value.Scalar(), value.IsNull()};
+}
+
+bool backend_key_applies(const ConfigKey& key, const std::string& type) {
+  const std::string types = std::string("|") + key.backend_types + "|";
+  return types.find("|" + type + "|") != std::string::npos;
+}
+
+// The checks a backend's keys cannot make one by one (spec/auth-config.md
+// §1.2, §4.1, §5): type-specific keys and required keys, and the names
+// "local" and "jwt", which other code relies on.
+void check_backend(const api::AuthBackendSettings& b, const std::set<std::string>& given,
+                   const std::string& path) {
+  auto fail = [&](const std::string& what) {
+    throw ConfigError("configuration key '" + path + "': " + what);
+  };
+  if (!given.contains("type")) fail("'type' is required (one of local, ldap, jwt)");
+  for (const auto& name : given) {
+    const ConfigKey* key = find_key("auth.backends.NAME." + name);
+    if (!backend_key_applies(*key, b.type)) {
+      fail("'" + name + "' does not apply to a backend of type " + b.type);
+    }
+  }
+  auto require = [&](std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      if (!given.contains(name)) {
+        fail(std::string("'") + name + "' is required for a backend of type " + b.type);
+      }
+    }
+  };
+  if (b.name == "local" && b.type != "local") {
+    fail("the backend named local is prefixd's own accounts (type local)");
+  }
+  if ((b.name == "jwt") != (b.type == "jwt")) {
+    fail(
+        "bearer tokens are checked by the backend named jwt, which must be of type jwt (and "
+        "the only one)");
+  }
+  if (b.type == "ldap") {
+    require({"uri", "basedn", "binddn_fmt", "search"});
+    if (!b.uri.starts_with("ldap://") && !b.uri.starts_with("ldaps://")) {
+      fail("'uri' must start with ldap:// or ldaps://");
+    }
+    if (b.binddn_fmt.find("{}") == std::string::npos || b.search.find("{}") == std::string::npos) {
+      fail("'binddn_fmt' and 'search' must contain {} (the login name)");
+    }
+    if (given.contains("search_binddn") != given.contains("search_password")) {
+      fail("'search_binddn' and 'search_password' go together");
+    }
+  }
+  if (b.type == "jwt") {
+    require({"jwk_url", "group_claim_name"});
+    if (!b.jwk_url.starts_with("http://") && !b.jwk_url.starts_with("https://") &&
+        !b.jwk_url.starts_with("file://")) {
+      fail("'jwk_url' must start with http://, https:// or file://");
+    }
+    if (b.ro_group.empty() && b.rw_group.empty()) {
+      fail("at least one of 'ro_group' and 'rw_group' is needed, or no token is ever accepted");
+    }
+  }
+}
+
+void load_backends(Config& config, const YAML::Node& node) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    throw ConfigError(
+        "configuration key 'auth.backends' must be a mapping of backend names to sections");
+  }
+  for (const auto& item : node) {
+    const std::string name = item.first.as<std::string>();
+    const std::string path = "auth.backends." + name;
+    const bool valid_name =
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        });
+    if (!valid_name) {
+      throw ConfigError("configuration key 'auth.backends': invalid backend name '" + name +
+                        "'; allowed: 1 to 64 letters, digits, '-', '_' and '.'");
+    }
+    if (!item.second.IsMap()) {
+      throw ConfigError("configuration key '" + path + "' must be a section (a mapping)");
+    }
+    api::AuthBackendSettings backend;
+    backend.name = name;
+    std::set<std::string> given;
+    for (const auto& kv : item.second) {
+      const std::string key_name = kv.first.as<std::string>();
+      const ConfigKey* key = find_key("auth.backends.NAME." + key_name);
+      const std::string key_path = path + "." + key_name;
+      if (key == nullptr) throw ConfigError("unknown configuration key '" + key_path + "'");
+      auto [value, is_null] = scalar_value(*key, key_path, kv.second);
+      apply(backend, *key, key_path, value, is_null);
+      given.insert(key_name);
+    }
+    check_backend(backend, given, path);
+    for (const auto& other : config.auth_backends) {
+      if (other.name == name) throw ConfigError("auth.backends: '" + name + "' appears twice");
+    }
+    config.auth_backends.push_back(std::move(backend));
+  }
+}
+
 void load_node(Config& config, const YAML::Node& node, const std::string& prefix) {
   for (const auto& item : node) {
     const std::string name = item.first.as<std::string>();
     const std::string path = prefix.empty() ? name : prefix + "." + name;
     const YAML::Node& value = item.second;
+    if (path == "auth.backends") {
+      load_backends(config, value);
+      continue;
+    }
     if (is_section(path)) {
       if (value.IsNull()) continue;
       if (!value.IsMap()) {
@@ -159,7 +292,9 @@ void load_node(Config& config, const YAML::Node& node, const std::string& prefix
       continue;
     }
     const ConfigKey* key = find_key(path);
-    if (key == nullptr) throw ConfigError("unknown configuration key '" + path + "'");
+    if (key == nullptr || key->backend_types != nullptr) {
+      throw ConfigError("unknown configuration key '" + path + "'");
+    }
     if (key->kind == K::kAddressList && !value.IsScalar()) {
       if (!value.IsNull() && !value.IsSequence()) {
         throw ConfigError("configuration key '" + path +
@@ -175,20 +310,28 @@ void load_node(Config& config, const YAML::Node& node, const std::string& prefix
         }
         items += (items.empty() ? "" : ",") + item.Scalar();
       }
-      apply(config, *key, items, false);
+      apply(config, *key, path, items, false);
       continue;
     }
-    if (!value.IsScalar() && !value.IsNull()) {
-      throw ConfigError("configuration key '" + path +
-                        "' must be a single value; allowed: " + allowed_text(*key));
-    }
-    if (value.IsNull() && key->kind != K::kOptionalString && key->kind != K::kString &&
-        key->kind != K::kOptionalListen) {
-      throw ConfigError("configuration key '" + path +
-                        "' has no value; allowed: " + allowed_text(*key));
-    }
-    apply(config, *key, value.IsNull() ? "" : value.Scalar(), value.IsNull());
+    auto [text, is_null] = scalar_value(*key, path, value);
+    apply(config, *key, path, text, is_null);
   }
+}
+
+void check_default_backend(const Config& config) {
+  if (config.auth_default_backend == "local") return;
+  for (const auto& b : config.auth_backends) {
+    if (b.name == config.auth_default_backend) {
+      if (b.type == "jwt") {
+        throw ConfigError(
+            "configuration key 'auth.default_backend': the jwt backend takes "
+            "bearer tokens, not passwords");
+      }
+      return;
+    }
+  }
+  throw ConfigError("configuration key 'auth.default_backend': no backend named '" +
+                    config.auth_default_backend + "' in auth.backends");
 }
 
 }  // namespace
@@ -231,6 +374,7 @@ ListenAddress parse_listen(const std::string& text) {
 }
 
 const std::vector<ConfigKey>& config_keys() {
+  using B = api::AuthBackendSettings;
   static const std::vector<ConfigKey> kKeys = {
       {"listen", K::kListen, "127.0.0.1:1337",
        "Address and TCP port to serve HTTP on (XML-RPC at /XMLRPC and /RPC2). [::]:1337 listens "
@@ -283,10 +427,105 @@ const std::vector<ConfigKey>& config_keys() {
       {"database.connect_timeout", K::kInt, "5", "Seconds to wait for a database connection.", 1,
        600, nullptr, &Config::db_connect_timeout},
       {"auth.cache_timeout", K::kInt, "3600",
-       "Seconds a successful login is remembered per worker, so a correct password is not "
-       "re-hashed on every call. A removed user or changed password stops working within this "
-       "time. 0 disables the cache.",
+       "Seconds a successful authentication (a password, an LDAP bind and search, a bearer "
+       "token until its exp) is remembered per worker, so a correct password is not re-hashed "
+       "or re-checked with a server on every call. A removed user or changed password stops "
+       "working within this time. 0 disables the cache.",
        0, 86400, nullptr, &Config::auth_cache_timeout},
+      {"auth.default_backend", K::kString, "local",
+       "Backend for an HTTP Basic login name without \"@NAME\": local (prefixd's own "
+       "accounts) or the name of an ldap backend in auth.backends. \"name@NAME\" picks "
+       "backend NAME (split at the last @); an unknown NAME is refused (fault 1510).",
+       0, 0, nullptr, &Config::auth_default_backend},
+      {"auth.backends",
+       K::kBackends,
+       "{}",
+       "Authentication backends besides local, by name: a mapping from NAME to a section of the "
+       "auth.backends.NAME keys below. Any number of ldap backends; one jwt backend, which must "
+       "be named jwt (bearer tokens go to it). A backend named local may only be of type local.",
+       0,
+       0,
+       nullptr,
+       {}},
+      {"auth.backends.NAME.type", K::kChoice, "",
+       "Kind of backend: local (prefixd's accounts in PostgreSQL), ldap (an LDAP directory or "
+       "Active Directory) or jwt (bearer tokens signed by an issuer's JWKS). Required.",
+       0, 0, "local|ldap|jwt", &B::type, "local|ldap|jwt"},
+      {"auth.backends.NAME.uri", K::kString, "",
+       "LDAP server, ldap://HOST[:PORT] or ldaps://HOST[:PORT] (several separated by spaces are "
+       "tried in turn). Required.",
+       0, 0, nullptr, &B::uri, "ldap"},
+      {"auth.backends.NAME.basedn", K::kString, "", "Base DN of the user search. Required.", 0, 0,
+       nullptr, &B::basedn, "ldap"},
+      {"auth.backends.NAME.binddn_fmt", K::kString, "",
+       "DN to bind as, {} standing for the login name with DN special characters escaped: "
+       "uid={},ou=People,dc=example,dc=com, or {}@example.com (Active Directory). Required.",
+       0, 0, nullptr, &B::binddn_fmt, "ldap"},
+      {"auth.backends.NAME.search", K::kString, "",
+       "Search filter that finds the user's entry, {} standing for the login name with filter "
+       "special characters escaped: uid={} or sAMAccountName={}. Its cn is the full name, its "
+       "memberOf values the groups. Required.",
+       0, 0, nullptr, &B::search, "ldap"},
+      {"auth.backends.NAME.tls", K::kBool, "false",
+       "Issue STARTTLS before binding (ldap:// URIs; ldaps:// is TLS from the start). The "
+       "server's certificate is always verified.",
+       0, 0, nullptr, &B::tls, "ldap"},
+      {"auth.backends.NAME.tls_ca_file", K::kString, "",
+       "PEM file of the certificate authorities trusted for ldaps://, STARTTLS or an https:// "
+       "jwk_url. Empty: the system's (TLS_CACERT in /etc/ldap/ldap.conf for ldap, the system "
+       "bundle for jwt).",
+       0, 0, nullptr, &B::tls_ca_file, "ldap|jwt"},
+      {"auth.backends.NAME.search_binddn", K::kString, "",
+       "Account that runs the search, for directories where users cannot read their own cn and "
+       "memberOf. Empty: the search runs as the user.",
+       0, 0, nullptr, &B::search_binddn, "ldap"},
+      {"auth.backends.NAME.search_password", K::kString, "", "Password of search_binddn.", 0, 0,
+       nullptr, &B::search_password, "ldap"},
+      {"auth.backends.NAME.rw_group", K::kString, "",
+       "Group granting read-write access. ldap: a group DN compared exactly with the user's "
+       "memberOf values; a member is read-write even when also in ro_group, and when rw_group "
+       "is set a member of neither group is read-only (ro_group unset) or refused (ro_group "
+       "set). jwt: a group named in the token's group claims; a member of ro_group is "
+       "read-only even when also in rw_group, and a member of neither is refused.",
+       0, 0, nullptr, &B::rw_group, "ldap|jwt"},
+      {"auth.backends.NAME.ro_group", K::kString, "",
+       "Group granting read-only access (see rw_group). Empty: none. ldap with ro_group alone: "
+       "members are read-only, everyone else read-write.",
+       0, 0, nullptr, &B::ro_group, "ldap|jwt"},
+      {"auth.backends.NAME.connect_timeout", K::kInt, "5",
+       "Seconds to wait for a connection to the LDAP server or the JWKS URL.", 1, 600, nullptr,
+       &B::connect_timeout, "ldap|jwt"},
+      {"auth.backends.NAME.timeout", K::kInt, "10",
+       "Seconds one authentication (ldap: connect, STARTTLS, binds and search together) or one "
+       "JWKS fetch may take in all. A worker serves nobody else meanwhile, so a dead server "
+       "costs each call at most this.",
+       1, 600, nullptr, &B::timeout, "ldap|jwt"},
+      {"auth.backends.NAME.jwk_url", K::kString, "",
+       "Where the token issuer publishes its signing keys (a JWKS document): http://, https:// "
+       "or file://. Required.",
+       0, 0, nullptr, &B::jwk_url, "jwt"},
+      {"auth.backends.NAME.group_claim_name", K::kString, "",
+       "Comma-separated names of the claims that hold the user's groups: a string claim is one "
+       "group, an array claim one group per string element. Required.",
+       0, 0, nullptr, &B::group_claim_name, "jwt"},
+      {"auth.backends.NAME.issuer", K::kString, "",
+       "When set, a token's iss claim must equal it. Empty: not checked (as NIPAP).", 0, 0, nullptr,
+       &B::issuer, "jwt"},
+      {"auth.backends.NAME.audience", K::kString, "",
+       "When set, a token's aud claim (a string or an array) must contain it. Empty: not "
+       "checked (as NIPAP).",
+       0, 0, nullptr, &B::audience, "jwt"},
+      {"auth.backends.NAME.clock_skew", K::kInt, "0",
+       "Seconds of leeway when checking a token's exp, nbf and iat against this host's clock.", 0,
+       3600, nullptr, &B::clock_skew, "jwt"},
+      {"auth.backends.NAME.jwks_cache_timeout", K::kInt, "3600",
+       "Seconds the signing keys are used before they are fetched again. When a fetch fails, "
+       "the keys already known stay in use.",
+       1, 604800, nullptr, &B::jwks_cache_timeout, "jwt"},
+      {"auth.backends.NAME.jwks_refresh_interval", K::kInt, "60",
+       "Least seconds between two fetches of the keys: a token naming an unknown kid fetches "
+       "them early, at most this often.",
+       0, 86400, nullptr, &B::jwks_refresh_interval, "jwt"},
       {"limits.max_body_bytes", K::kInt, "16777216", "Largest accepted request body, in bytes.",
        1024, 1073741824, nullptr, &Config::max_body_bytes},
       {"limits.max_nesting", K::kInt, "1024",
@@ -367,6 +606,7 @@ Config load_config_text(const std::string& yaml_text, const std::string& origin)
   if (!root.IsMap()) throw ConfigError(origin + ": the configuration must be a YAML mapping");
   try {
     load_node(config, root, "");
+    check_default_backend(config);
   } catch (const ConfigError& e) {
     throw ConfigError(origin + ": " + e.what());
   }
@@ -383,8 +623,10 @@ Config load_config_file(const std::string& path) {
 
 void set_config_key(Config& config, const std::string& path, const std::string& value) {
   const ConfigKey* key = find_key(path);
-  if (key == nullptr) throw ConfigError("unknown configuration key '" + path + "'");
-  apply(config, *key, value, false);
+  if (key == nullptr || key->backend_types != nullptr || key->kind == K::kBackends) {
+    throw ConfigError("unknown configuration key '" + path + "'");
+  }
+  apply(config, *key, path, value, false);
 }
 
 std::string Config::conninfo() const {
@@ -407,12 +649,96 @@ int Config::effective_workers() const {
   return cpus > 0 ? static_cast<int>(std::min(cpus, 256L)) : 1;
 }
 
+std::string config_key_help(const ConfigKey& key) {
+  std::string help = key.help;
+  if (key.backend_types != nullptr) {
+    std::string types = key.backend_types;
+    std::replace(types.begin(), types.end(), '|', ',');
+    if (std::string(key.path) != "auth.backends.NAME.type") help += " [" + types + "]";
+  }
+  return help;
+}
+
+namespace {
+
+// `text` as comment lines starting with `lead`, a line taking words while
+// it holds at most `limit` characters after `lead`.
+void append_comment(std::string& out, const std::string& lead, const std::string& text,
+                    size_t limit) {
+  std::istringstream words(text);
+  std::string line, word;
+  while (words >> word) {
+    if (line.size() + word.size() > limit) {
+      out += lead + line + "\n";
+      line.clear();
+    }
+    line += " " + word;
+  }
+  if (!line.empty()) out += lead + line + "\n";
+}
+
+// One key in the default file: its help, its allowed values, and the key
+// with its default. `prefix` starts every line ("  " in a section, "  #    "
+// inside the commented backend block).
+void append_key(std::string& out, const ConfigKey& key, const std::string& prefix,
+                const std::string& name, bool commented) {
+  out += commented ? prefix.substr(0, prefix.find_last_not_of(' ') + 1) + "\n" : "\n";
+  append_comment(out, prefix + "#", config_key_help(key), commented ? 76 - prefix.size() : 74);
+  if (key.kind == K::kInt || key.kind == K::kChoice || key.kind == K::kBool ||
+      key.kind == K::kAddressList) {
+    out += prefix + (commented ? "#  " : "#   ") + "allowed: " + allowed_text(key) + "\n";
+  }
+  std::string def = key.default_text;
+  if ((key.kind == K::kOptionalString || key.kind == K::kOptionalListen) && def.empty()) {
+    out += prefix + "#" + name + ":\n";
+  } else {
+    out += prefix + name + ": " + (def.empty() ? "\"\"" : def) + "\n";
+  }
+}
+
+// Examples of the two kinds of backend that need a server, commented out.
+constexpr const char* kBackendExamples = R"(
+  # Example: an LDAP directory (logins "alice" or "alice@ldap") whose
+  # ipam-admins may write and ipam-users read, and bearer tokens from a
+  # single sign-on service whose "groups" claim names the same groups.
+  #
+  #default_backend: ldap
+  #backends:
+  #  ldap:
+  #    type: ldap
+  #    uri: ldap://ldap.example.com
+  #    tls: true
+  #    basedn: ou=People,dc=example,dc=com
+  #    binddn_fmt: uid={},ou=People,dc=example,dc=com
+  #    search: uid={}
+  #    rw_group: cn=ipam-admins,ou=Groups,dc=example,dc=com
+  #    ro_group: cn=ipam-users,ou=Groups,dc=example,dc=com
+  #  ad:
+  #    type: ldap
+  #    uri: ldaps://dc1.corp.example.com ldaps://dc2.corp.example.com
+  #    basedn: dc=corp,dc=example,dc=com
+  #    binddn_fmt: "{}@corp.example.com"
+  #    search: sAMAccountName={}
+  #    rw_group: CN=IPAM Admins,OU=Groups,DC=corp,DC=example,DC=com
+  #  jwt:
+  #    type: jwt
+  #    jwk_url: https://sso.example.com/realms/example/protocol/openid-connect/certs
+  #    group_claim_name: groups
+  #    rw_group: ipam-admins
+  #    ro_group: ipam-users
+  #    issuer: https://sso.example.com/realms/example
+  #    clock_skew: 30
+)";
+
+}  // namespace
+
 std::string default_config_text() {
   std::string out =
       "# prefixd configuration (YAML). Every key is shown with its default;\n"
       "# a key left out keeps its default. See prefixd.yaml(5).\n";
   std::vector<std::string> section;  // the current nesting, e.g. {"events", "kafka"}
   for (const auto& key : config_keys()) {
+    if (key.backend_types != nullptr) continue;  // inside auth.backends' block
     std::vector<std::string> parts;
     std::istringstream path(key.path);
     for (std::string part; std::getline(path, part, '.');) parts.push_back(part);
@@ -427,27 +753,22 @@ std::string default_config_text() {
     }
     section = parts;
     const std::string indent(2 * section.size(), ' ');
+    if (key.kind != K::kBackends) {
+      append_key(out, key, indent, name, false);
+      continue;
+    }
+    // A mapping of names: each backend's keys are shown, commented out,
+    // under a placeholder NAME, then examples.
     out += "\n";
-    std::istringstream help(key.help);
-    std::string line, word;
-    while (help >> word) {
-      if (line.size() + word.size() > 74) {
-        out += indent + "#" + line + "\n";
-        line.clear();
-      }
-      line += " " + word;
+    append_comment(out, indent + "#", config_key_help(key), 74);
+    out += indent + "#" + name + ":\n" + indent + "#  NAME:\n";
+    for (const auto& backend_key : config_keys()) {
+      if (backend_key.backend_types == nullptr) continue;
+      const std::string key_path = backend_key.path;
+      append_key(out, backend_key, indent + "#    ", key_path.substr(key_path.rfind('.') + 1),
+                 true);
     }
-    if (!line.empty()) out += indent + "#" + line + "\n";
-    if (key.kind == K::kInt || key.kind == K::kChoice || key.kind == K::kBool ||
-        key.kind == K::kAddressList) {
-      out += indent + "#   allowed: " + allowed_text(key) + "\n";
-    }
-    std::string def = key.default_text;
-    if ((key.kind == K::kOptionalString || key.kind == K::kOptionalListen) && def.empty()) {
-      out += indent + "#" + name + ":\n";
-    } else {
-      out += indent + name + ": " + (def.empty() ? "\"\"" : def) + "\n";
-    }
+    out += kBackendExamples;
   }
   return out;
 }

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "api/auth_backend.h"
+
 namespace prefixd::daemon {
 
 struct ListenAddress {
@@ -41,6 +43,8 @@ struct Config {
   long db_connect_timeout = 5;
 
   long auth_cache_timeout = 3600;
+  std::string auth_default_backend = "local";
+  std::vector<api::AuthBackendSettings> auth_backends;  // auth.backends.NAME
 
   long max_body_bytes = 16 * 1024 * 1024;
   long max_nesting = 1024;
@@ -82,9 +86,11 @@ struct ConfigKey {
     kChoice,
     kListen,
     kOptionalListen,
-    kAddressList
+    kAddressList,
+    kBackends,  // auth.backends: a mapping of names to sections of the NAME keys
   };
-  const char* path;  // "database.host"
+  // "database.host"; a backend's keys are "auth.backends.NAME.uri".
+  const char* path;
   Kind kind;
   const char* default_text;  // as written in YAML; "" for unset
   const char* help;
@@ -93,14 +99,20 @@ struct ConfigKey {
   const char* choices = nullptr;  // kChoice: "a|b|c"
   std::variant<std::monostate, std::string Config::*, std::optional<std::string> Config::*,
                long Config::*, bool Config::*, ListenAddress Config::*,
-               std::optional<ListenAddress> Config::*, std::vector<std::string> Config::*>
+               std::optional<ListenAddress> Config::*, std::vector<std::string> Config::*,
+               std::string api::AuthBackendSettings::*, long api::AuthBackendSettings::*,
+               bool api::AuthBackendSettings::*>
       field;
+  // A backend key: the backend types it applies to ("ldap|jwt").
+  const char* backend_types = nullptr;
 };
 
 const std::vector<ConfigKey>& config_keys();
 
 // What a key accepts, in words ("an integer from 0 to 256").
 std::string config_key_allowed(const ConfigKey& key);
+// A key's help text; a backend key's ends with the types it applies to.
+std::string config_key_help(const ConfigKey& key);
 
 class ConfigError : public std::runtime_error {
  public:

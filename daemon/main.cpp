@@ -10,6 +10,7 @@
 #include "daemon/logging.h"
 #include "daemon/man_page.h"
 #include "daemon/master.h"
+#include "daemon/nipap_import.h"
 #include "daemon/process_title.h"
 
 namespace {
@@ -107,7 +108,18 @@ int main(int argc, char** argv) {
   user_passwd_cmd->add_option("NAME", passwd_name, "login name")->required();
   user_passwd_cmd->add_flag("--password-stdin", passwd_stdin,
                             "read the password from the first line of standard input");
-  for (auto* c : {user_add_cmd, user_remove_cmd, user_list_cmd, user_passwd_cmd}) c->fallthrough();
+  std::string import_path;
+  bool import_dry_run = false;
+  auto* user_import_cmd = user->add_subcommand(
+      "import-nipap",
+      "import the accounts of NIPAP's local_auth.db with their passwords (re-hashed with "
+      "yescrypt at each user's first login); all or nothing, and running it again changes "
+      "nothing");
+  user_import_cmd->add_option("PATH", import_path, "NIPAP's local_auth.db")->required();
+  user_import_cmd->add_flag("--dry-run", import_dry_run, "print what would change, change nothing");
+  for (auto* c : {user_add_cmd, user_remove_cmd, user_list_cmd, user_passwd_cmd, user_import_cmd}) {
+    c->fallthrough();
+  }
 
   CLI11_PARSE(app, argc, argv);
 
@@ -139,6 +151,7 @@ int main(int argc, char** argv) {
   if (*user_remove_cmd) return user_remove(config, remove_name);
   if (*user_list_cmd) return user_list(config);
   if (*user_passwd_cmd) return user_passwd(config, passwd_name, passwd_stdin);
+  if (*user_import_cmd) return user_import_nipap(config, import_path, import_dry_run);
 
   setup_logging(config, "master");
   MasterOptions options;

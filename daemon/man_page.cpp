@@ -102,6 +102,8 @@ std::string type_text(const ConfigKey& key) {
       return "address and port";
     case ConfigKey::Kind::kAddressList:
       return "list of addresses";
+    case ConfigKey::Kind::kBackends:
+      return "mapping";
     default:
       return "string";
   }
@@ -114,6 +116,7 @@ std::string default_text(const ConfigKey& key) {
       d.empty()) {
     return "unset";
   }
+  if (key.backend_types != nullptr && d.empty()) return "unset";
   if (d.empty()) return "empty";
   return bold(d);
 }
@@ -147,7 +150,7 @@ std::string config_man_section() {
     }
     out << ".TP\n"
         << bold(path) << " (" << type_text(key) << ", default " << default_text(key) << ")\n"
-        << roff(key.help) << "\n";
+        << roff(config_key_help(key)) << "\n";
     if (key.kind != ConfigKey::Kind::kString && key.kind != ConfigKey::Kind::kOptionalString) {
       out << ".br\nAllowed: " << roff(config_key_allowed(key)) << ".\n";
     }

@@ -97,7 +97,8 @@ class Worker {
         setup_(setup),
         slot_(setup.shared->slots[setup.slot]),
         db_(config.conninfo(), "prefixd worker " + std::to_string(setup.slot)),
-        authenticator_(std::chrono::seconds(config.auth_cache_timeout)),
+        authenticator_(api::AuthSettings{std::chrono::seconds(config.auth_cache_timeout),
+                                         config.auth_default_backend, config.auth_backends}),
         services_{db_, authenticator_,
                   api::ApiSettings{static_cast<double>(config.max_echo_sleep)}},
         router_(

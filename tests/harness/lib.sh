@@ -9,8 +9,10 @@ PREFIXD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libpqxx-dev libmicrohttpd-dev libxmlrpc-c++8-dev libcli11-dev libyaml-cpp-dev
   libspdlog-dev nlohmann-json3-dev libgtest-dev libcrypt-dev libexpat1-dev
+  libssl-dev libcurl4-openssl-dev libldap-dev libsqlite3-dev
   postgresql-15 postgresql-15-ip4r postgresql-contrib
   python3 curl iproute2 procps
+  slapd ldap-utils openssl python3-cryptography
   clang-14 libclang-rt-14-dev
   librdkafka-dev prometheus
 )
@@ -24,6 +26,9 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ]; then
     echo "== installing ${missing[*]}"
+    # The LDAP tests start slapd themselves, on a private directory and
+    # ports; the package must not set up and start a server of its own.
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
   else
     echo "prefixd needs these Debian packages. Install them, then run this again:" >&2

@@ -57,6 +57,11 @@ def config_keys(prefixd):
                          check=True).stdout
     keys, sections = [], []  # sections: the open (indent, name) mappings, outermost first
     for line in out.splitlines():
+        # A backend's keys, shown commented out under "#backends: / #  NAME:".
+        m = re.match(r"^  #    ([a-z_]+):", line)
+        if m:
+            keys.append(f"auth.backends.NAME.{m.group(1)}")
+            continue
         m = re.match(r"^( *)(#?)([a-z_]+):(.*)$", line)
         if not m:
             continue
@@ -66,7 +71,7 @@ def config_keys(prefixd):
             sections.append((indent, name))  # a section (nested ones too: events.kafka)
         else:
             keys.append(".".join([n for _, n in sections] + [name]))
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 def main():

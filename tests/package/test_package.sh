@@ -109,11 +109,32 @@ if dpkg -s prefixd >/dev/null 2>&1 || dpkg -l prefixd 2>/dev/null | grep -q '^rc
 fi
 psql_postgres -d postgres -c 'DROP DATABASE IF EXISTS prefixd WITH (FORCE)' -c 'DROP ROLE IF EXISTS prefixd' >/dev/null
 
+# --- NIPAP's accounts ---------------------------------------------------------
+# A local_auth.db as nipap-passwd writes it (salt || password, SHA-1), for
+# the postinst to offer the import; only on a machine without NIPAP.
+created_nipap_dir=0
+if [ ! -e /etc/nipap ]; then
+  mkdir -p /etc/nipap && created_nipap_dir=1
+  python3 - <<'PY'
+import hashlib, sqlite3
+con = sqlite3.connect("/etc/nipap/local_auth.db")
+con.execute("CREATE TABLE user (username NOT NULL PRIMARY KEY, pwd_salt NOT NULL, "
+            "pwd_hash NOT NULL, full_name, trusted NOT NULL DEFAULT 0, "
+            "readonly NOT NULL DEFAULT 0)")
+con.execute("INSERT INTO user VALUES (?, ?, ?, ?, 0, 1)",
+            ("nipapuser", "abcdEFGH", hashlib.sha1(b"abcdEFGHold-secret").hexdigest(),
+             "Imported From NIPAP"))
+con.commit()
+PY
+  chmod 0600 /etc/nipap/local_auth.db
+fi
+
 # --- install ---------------------------------------------------------------
 echo "== installing with debconf preseeded for a local database"
 debconf-set-selections <<'EOF'
 prefixd prefixd/setup-database boolean true
 prefixd prefixd/admin-user string admin
+prefixd prefixd/import-nipap boolean true
 EOF
 install_deb() {
   DEBIAN_FRONTEND=noninteractive dpkg -i "$1" ||
@@ -133,13 +154,17 @@ check "schema current (prefixd db status, as prefixd)" as_prefixd prefixd db sta
 check "first account admin" bash -c "runuser -u prefixd -- prefixd user list | awk 'NR > 1 { print \$1 }' | grep -qx admin"
 check "admin password: root-only file" bash -c "[ \"\$(stat -c '%U:%G %a' /var/lib/prefixd/admin-password)\" = 'root:root 600' ] && [ -s /var/lib/prefixd/admin-password ] && [ \"\$(stat -c '%a' /var/lib/prefixd)\" = 700 ]"
 check "the password was not printed during the install" bash -c "! grep -qF \"\$(cat /var/lib/prefixd/admin-password)\" '$logs/install.log'"
+if [ "$created_nipap_dir" = 1 ]; then
+  check "postinst imported NIPAP's accounts (hash kept until the first login)" bash -c "runuser -u prefixd -- prefixd user list | grep -qE '^nipapuser +no +yes +nipap-sha1 +Imported From NIPAP$'"
+  check "a second import changes nothing" bash -c "cp /etc/nipap/local_auth.db /tmp/prefixd-pkg-nipap.db && chown prefixd /tmp/prefixd-pkg-nipap.db && runuser -u prefixd -- prefixd user import-nipap /tmp/prefixd-pkg-nipap.db | grep -q '0 created, 0 updated, 1 unchanged'; rc=\$?; rm -f /tmp/prefixd-pkg-nipap.db; exit \$rc"
+fi
 check "man pages cover every option and key (installed)" python3 tests/package/check_man_pages.py --prefixd /usr/sbin/prefixd --man-dir /usr/share/man
 
 # --- reinstall and upgrade ---------------------------------------------------
 echo "== reinstall and upgrade"
 password_before=$(cat /var/lib/prefixd/admin-password 2>/dev/null)
 check "reinstall (dpkg -i of the same version)" install_deb "$deb"
-check "reinstall: same account and password, one statoverride" bash -c "[ \"\$(cat /var/lib/prefixd/admin-password)\" = '$password_before' ] && [ \"\$(runuser -u prefixd -- prefixd user list | awk 'NR > 1' | wc -l)\" = 1 ] && [ \"\$(dpkg-statoverride --list /etc/prefixd/prefixd.yaml | wc -l)\" = 1 ]"
+check "reinstall: same account and password, one statoverride" bash -c "[ \"\$(cat /var/lib/prefixd/admin-password)\" = '$password_before' ] && [ \"\$(runuser -u prefixd -- prefixd user list | awk 'NR > 1' | wc -l)\" = $((1 + created_nipap_dir)) ] && [ \"\$(dpkg-statoverride --list /etc/prefixd/prefixd.yaml | wc -l)\" = 1 ]"
 # A newer version of the same package: what an upgrade runs (prerm upgrade,
 # postinst configure OLD-VERSION).
 rm -rf "$logs/upgrade"
@@ -201,6 +226,7 @@ echo "== purging"
 check "dpkg --purge prefixd" env DEBIAN_FRONTEND=noninteractive dpkg --purge prefixd
 check "purge: package gone" bash -c "! dpkg -s prefixd >/dev/null 2>&1"
 check "purge: no /etc/prefixd" test ! -e /etc/prefixd
+if [ "$created_nipap_dir" = 1 ]; then rm -rf /etc/nipap; fi
 check "purge: no /var/lib/prefixd" test ! -e /var/lib/prefixd
 check "purge: no /usr/sbin/prefixd" test ! -e /usr/sbin/prefixd
 check "purge: no user prefixd" bash -c "! getent passwd prefixd"
