@@ -191,6 +191,10 @@ class Metrics(harness.ApiTestCase):
         os.kill(victim, signal.SIGKILL)
         wait_for(lambda: len(self.daemon.worker_pids()) == 2 and victim not in self.daemon.worker_pids(),
                  what="the worker to be replaced")
+        # The master counts a start after fork() returns to it, which ps may
+        # see the child before: wait for the count, not only for the process.
+        wait_for(lambda: value(parse(self.scrape()), "prefixd_workers_started_total") == 3,
+                 what="the replacement to be counted")
         after = parse(self.scrape())
         self.assertEqual(value(after, "prefixd_worker_exits_total", cause="SIGKILL"), 1)
         self.assertEqual(value(after, "prefixd_workers_started_total"), 3)
