@@ -1,4 +1,7 @@
 #include "api/auth.h"
+#include <spdlog/spdlog.h>
+#include "api/auth_throttle.h"
+#include "backend/utf8.h"
 
 #include <openssl/evp.h>
 
@@ -100,8 +103,10 @@ Credentials parse_authorization(std::string_view header) {
 Authenticator::Authenticator(std::chrono::seconds cache_lifetime)
     : Authenticator(AuthSettings{cache_lifetime, "local", {}}) {}
 
-Authenticator::Authenticator(const AuthSettings& settings)
-    : lifetime_(settings.cache_lifetime), default_backend_(settings.default_backend) {
+Authenticator::Authenticator(const AuthSettings& settings, AuthThrottle* throttle)
+    : lifetime_(settings.cache_lifetime),
+      default_backend_(settings.default_backend),
+      throttle_(throttle) {
   for (const auto& b : settings.backends) backends_[b.name] = make_auth_backend(b);
   if (!backends_.contains("local")) {
     AuthBackendSettings local;
@@ -148,7 +153,79 @@ void Authenticator::remember(std::string key, const AuthenticatedUser& user,
   cache_[std::move(key)] = CacheEntry{user, expires};
 }
 
+namespace {
+
+std::string outcome_key(const Credentials& c) {
+  std::string key = c.login;
+  key.push_back('\0');
+  key += c.password;
+  key.push_back('\0');
+  key += c.token;
+  key.push_back(static_cast<char>(c.scheme));
+  return key;
+}
+
+// The name a Basic login is throttled under: without its "@backend".
+std::string throttle_name(const std::string& login) {
+  return login.substr(0, login.rfind('@'));
+}
+
+}  // namespace
+
+void Authenticator::begin_request(std::string client_address) {
+  client_address_ = std::move(client_address);
+  outcome_.reset();
+}
+
+std::chrono::milliseconds Authenticator::check_credentials(const Credentials& credentials,
+                                                           DbSession& db, bool waited, bool& ok) {
+  ok = false;
+  if (credentials.scheme == Credentials::Scheme::kNone) return std::chrono::milliseconds(0);
+  Outcome outcome{outcome_key(credentials), std::nullopt, FaultCode::kAuthentication, "", false};
+  // A login remembered as good is not throttled: the wait is for guesses.
+  bool remembered = false;
+  if (credentials.scheme == Credentials::Scheme::kBasic) {
+    std::string name = credentials.login;
+    std::string backend_name = default_backend_;
+    if (const size_t at = name.rfind('@'); at != std::string::npos) {
+      backend_name = name.substr(at + 1);
+      name.resize(at);
+    }
+    const auto it = cache_.find(cache_key({backend_name, name, credentials.password}));
+    remembered = it != cache_.end() && it->second.expires > std::chrono::steady_clock::now();
+  }
+  if (throttle_ && credentials.scheme == Credentials::Scheme::kBasic && !waited && !remembered) {
+    const auto turn = throttle_->take_turn(throttle_name(credentials.login), client_address_);
+    if (turn.refused) {
+      const auto c = throttle_->counters();
+      spdlog::warn(
+          "login as '{}' from {} refused unchecked: too many failures (failures {}, delayed {}, "
+          "refused {})",
+          throttle_name(credentials.login), client_address_, c.failures, c.delayed, c.refused);
+      outcome.message = "Too many failed logins for this user or address; try again later.";
+      outcome_ = std::move(outcome);
+      return std::chrono::milliseconds(0);
+    }
+    if (turn.wait.count() > 0) return turn.wait;
+  }
+  try {
+    outcome.user = authenticate(credentials, db);
+    ok = true;
+  } catch (const NipapError& e) {
+    outcome.code = e.code();
+    outcome.message = e.what();
+    outcome.database_unavailable = dynamic_cast<const DatabaseUnavailable*>(&e) != nullptr;
+  }
+  outcome_ = std::move(outcome);
+  return std::chrono::milliseconds(0);
+}
+
 AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, DbSession& db) {
+  if (outcome_ && outcome_->key == outcome_key(credentials)) {
+    if (outcome_->user) return *outcome_->user;
+    if (outcome_->database_unavailable) throw DatabaseUnavailable(outcome_->message);
+    throw NipapError(outcome_->code, outcome_->message);
+  }
   const auto now = std::chrono::steady_clock::now();
   switch (credentials.scheme) {
     case Credentials::Scheme::kNone:
@@ -178,8 +255,9 @@ AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, Db
   }
   // A NUL would end the name or password early in libpq, libldap and the
   // hash check: such credentials never match anyone.
+  // Nor does a name that is not UTF-8 (PostgreSQL would refuse to compare it).
   if (credentials.login.find('\0') != std::string::npos ||
-      credentials.password.find('\0') != std::string::npos) {
+      credentials.password.find('\0') != std::string::npos || !is_valid_utf8(credentials.login)) {
     throw NipapError(FaultCode::kAuthentication, "Incorrect username or password.");
   }
   // "name@backend" picks a backend (split at the last '@').
@@ -202,7 +280,16 @@ AuthenticatedUser Authenticator::authenticate(const Credentials& credentials, Db
   } catch (const BackendUnavailable& e) {
     ++counters_.backend_failures;
     throw NipapError(FaultCode::kError, e.what());
+  } catch (const NipapError& e) {
+    if (throttle_ && e.code() == FaultCode::kAuthentication) {
+      throttle_->record_failure(name, client_address_);
+      const auto c = throttle_->counters();
+      spdlog::info("login as '{}' from {} failed (failures {}, delayed {}, refused {})", name,
+                   client_address_, c.failures, c.delayed, c.refused);
+    }
+    throw;
   }
+  if (throttle_) throttle_->record_success(name);
   remember(std::move(key), user, now + lifetime_, now);
   return user;
 }

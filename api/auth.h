@@ -18,6 +18,7 @@
 #include "api/auth_backend.h"
 #include "api/value.h"
 #include "backend/db_session.h"
+#include "backend/errors.h"
 
 namespace prefixd::api {
 
@@ -63,16 +64,31 @@ struct AuthCounters {
   std::uint64_t backend_failures = 0;  // backend unavailable (fault 1000)
 };
 
+class AuthThrottle;
+
 class Authenticator {
  public:
   explicit Authenticator(std::chrono::seconds cache_lifetime);
-  explicit Authenticator(const AuthSettings& settings);
+  // `throttle` (may be null): failed Basic logins, shared by the host's workers.
+  explicit Authenticator(const AuthSettings& settings, AuthThrottle* throttle = nullptr);
   // Throws std::invalid_argument for an unknown backend type or default.
   ~Authenticator();
 
   // Throws NipapError 1500 (no usable credentials), 1510 (rejected) or 1000
   // (the backend could not be asked).
+  // Within a request, the outcome of check_credentials() is reused.
   AuthenticatedUser authenticate(const Credentials& credentials, DbSession& db);
+
+  // Starts a request from `client_address` (forgets the previous request's
+  // outcome).
+  void begin_request(std::string client_address);
+  void end_request() { outcome_.reset(); }
+  // Verifies the credentials of the request's headers before its body is
+  // read, remembering the outcome for authenticate(). Returns a wait when
+  // the name or address is throttled and the caller has not `waited` yet
+  // (nothing verified then); otherwise 0 and sets `ok`.
+  std::chrono::milliseconds check_credentials(const Credentials& credentials, DbSession& db,
+                                              bool waited, bool& ok);
 
   // Credentials checked by a backend (not answered from the cache) since start-up.
   std::uint64_t password_hashes() const { return counters_.cache_misses; }
@@ -104,6 +120,17 @@ class Authenticator {
   std::unordered_map<std::string, CacheEntry> cache_;
   AuthCounters counters_;
   std::chrono::steady_clock::time_point next_purge_{};
+  AuthThrottle* throttle_ = nullptr;
+  std::string client_address_;
+  // This request's verified outcome.
+  struct Outcome {
+    std::string key;
+    std::optional<AuthenticatedUser> user;
+    FaultCode code = FaultCode::kAuthentication;
+    std::string message;
+    bool database_unavailable = false;  // rethrown as DatabaseUnavailable
+  };
+  std::optional<Outcome> outcome_;
 };
 
 // Applies the auth options (`auth` struct members or REST headers) to an

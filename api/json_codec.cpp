@@ -56,7 +56,8 @@ std::size_t too_deep_at(std::string_view text, std::size_t max_depth) {
 // limit bounds the (recursive) destruction of the Value tree.
 class ValueSax final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit ValueSax(std::size_t max_depth) : max_depth_(max_depth) {}
+  ValueSax(std::size_t max_depth, std::size_t max_values)
+      : max_depth_(max_depth), max_values_(max_values) {}
 
   bool null() override { return add(Value::nil()); }
   bool boolean(bool b) override { return add(Value::boolean(b)); }
@@ -85,6 +86,7 @@ class ValueSax final : public nlohmann::json_sax<nlohmann::json> {
   bool binary(binary_t&) override { return fail(JsonError::Kind::kSyntax, "binary value"); }
 
   bool start_object(std::size_t) override {
+    if (!count()) return false;
     if (tree_.depth() >= max_depth_) return fail(JsonError::Kind::kTooDeep, "");
     tree_.begin_struct();
     return true;
@@ -103,6 +105,7 @@ class ValueSax final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool start_array(std::size_t) override {
+    if (!count()) return false;
     if (tree_.depth() >= max_depth_) return fail(JsonError::Kind::kTooDeep, "");
     tree_.begin_array();
     return true;
@@ -151,11 +154,20 @@ class ValueSax final : public nlohmann::json_sax<nlohmann::json> {
         std::string(what) + " contains a NUL character (\\u0000), which prefixd cannot store");
   }
   bool add(Value v) {
+    if (!count()) return false;
     tree_.add(std::move(v));
     return true;
   }
+  bool count() {
+    if (++values_ <= max_values_) return true;
+    return fail(JsonError::Kind::kSyntax, "the JSON text holds more than " +
+                                              std::to_string(max_values_) +
+                                              " values (limits.max_values)");
+  }
 
   std::size_t max_depth_;
+  std::size_t max_values_;
+  std::size_t values_ = 0;
   ValueTreeWriter tree_;
   bool failed_ = false;
   JsonError::Kind error_kind_ = JsonError::Kind::kSyntax;
@@ -289,7 +301,7 @@ void append_base64(std::string& out, std::string_view bytes) {
 }  // namespace
 
 Value parse_json(std::string_view text, const JsonLimits& limits) {
-  ValueSax sax(limits.max_depth == 0 ? 1 : limits.max_depth);
+  ValueSax sax(limits.max_depth == 0 ? 1 : limits.max_depth, limits.max_values);
   nlohmann::json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,
                             true);
   if (!sax.failed()) return sax.take_result();

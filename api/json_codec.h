@@ -36,6 +36,9 @@ namespace prefixd::api {
 struct JsonLimits {
   // Deepest allowed nesting of arrays and objects (limits.max_nesting).
   std::size_t max_depth = 1024;
+  // Most values (scalars, arrays, objects) in one text (limits.max_values):
+  // a decoded value costs far more memory than its text.
+  std::size_t max_values = 1000000;
 };
 
 // A request body that is not acceptable JSON. The message names the problem

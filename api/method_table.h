@@ -2,6 +2,7 @@
 // writes, handler, help). XML-RPC, JSON and REST are codecs over this table.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 #include <vector>
 
@@ -13,7 +14,8 @@
 namespace prefixd::api {
 
 struct ApiSettings {
-  // echo's `sleep` blocks the worker; longer requests are cut to this.
+  // echo's `sleep` delays its answer (the worker serves others meanwhile);
+  // longer requests are cut to this.
   double max_echo_sleep_seconds = 10;
 };
 
@@ -22,6 +24,9 @@ struct ApiServices {
   DbSession& db;
   Authenticator& authenticator;
   ApiSettings settings;
+  // Set by a handler: send this call's answer this much later. Reset for
+  // every request by the router.
+  std::chrono::milliseconds answer_delay{0};
 };
 
 struct CallContext {

@@ -3,6 +3,7 @@
 // API, /healthz, /metrics) and writes one access-log line per request.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -15,6 +16,12 @@
 #include "api/xmlrpc_frontend.h"
 
 namespace prefixd::api {
+
+// The largest body accepted from a request without verified credentials:
+// enough for NIPAP's envelope faults (which come before the credential
+// check), far below limits.max_body_bytes. Larger ones are answered with
+// the authentication failure at once, unread.
+inline constexpr std::size_t kUnauthenticatedBodyBytes = 64 * 1024;
 
 class RequestRouter {
  public:
@@ -32,8 +39,13 @@ class RequestRouter {
   }
 
   void handle(HttpRequest& request, HttpResponse& response);
+  // The HttpServer's header handler: checks the credentials before the body
+  // is read and sets the body limit (HttpServer's HeaderHandler contract).
+  std::chrono::milliseconds check_headers(HttpRequest& request, bool waited);
 
  private:
+  std::string client_of(const HttpRequest& request) const;
+  void refuse_unauthenticated(HttpRequest& request, HttpResponse& response, CallOutcome& outcome);
   void handle_xmlrpc(HttpRequest& request, HttpResponse& response, CallOutcome& outcome);
   void handle_health(HttpResponse& response);
 

@@ -1,5 +1,7 @@
 #include "api/rest_frontend.h"
 
+#include "backend/utf8.h"
+
 #include <microhttpd.h>
 #include <spdlog/spdlog.h>
 
@@ -248,11 +250,18 @@ Value auth_options(const HttpRequest& request) {
   if (source.empty()) {
     throw Refusal{401, error_body(401, "Missing/invalid authentication options in request.")};
   }
-  Value::Struct auth{{"authoritative_source", Value::string(std::string(source))}};
+  const auto checked = [](const char* header, std::string_view value) {
+    if (!is_valid_utf8(value)) {
+      throw Refusal{500, error_body(static_cast<int64_t>(FaultCode::kValue),
+                                    std::string("header ") + header + " is not valid UTF-8")};
+    }
+    return Value::string(std::string(value));
+  };
+  Value::Struct auth{{"authoritative_source", checked("NIPAP-Authoritative-Source", source)}};
   for (const auto& [header, key] :
        {std::pair{"NIPAP-Username", "username"}, std::pair{"NIPAP-Full-Name", "full_name"}}) {
     const std::string_view value = request.header(header);
-    if (value.data() != nullptr) auth[key] = Value::string(std::string(value));
+    if (value.data() != nullptr) auth[key] = checked(header, value);
   }
   return Value::structure(std::move(auth));
 }

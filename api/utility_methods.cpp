@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "backend/errors.h"
 #include "backend/version.h"
@@ -20,8 +19,10 @@ void handle_echo(CallContext& ctx, const Value::Struct& args, ValueWriter& out) 
     } else {
       throw NipapError(FaultCode::kValue, "'sleep' must be a number of seconds");
     }
-    seconds = std::clamp(seconds, 0.0, ctx.services.settings.max_echo_sleep_seconds);
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    if (!(seconds > 0)) seconds = 0;  // NaN too
+    seconds = std::min(seconds, ctx.services.settings.max_echo_sleep_seconds);
+    // Not a sleep: the answer is scheduled, so the worker goes on serving.
+    ctx.services.answer_delay = std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
   }
   auto it = args.find("message");
   if (it == args.end()) {

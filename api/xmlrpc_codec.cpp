@@ -641,6 +641,10 @@ class Guard {
     }
     path_.push_back(tag == "member" ? Element::kMemberWithoutName : Element::kOther);
     std::string_view local = local_name(tag);
+    if (local == "value" && ++values_ > limits_.max_values) {
+      fail("request holds more than " + std::to_string(limits_.max_values) +
+           " values (limits.max_values)");
+    }
     if (local == "member" && !open_.empty() && open_.back().is_struct &&
         ++open_.back().members > kMaxXmlrpcCStructMembers)
       xmlrpc_c_ok_ = false;
@@ -655,6 +659,7 @@ class Guard {
     std::string_view local = local_name(tag);
     if ((local == "array" || local == "struct") && !open_.empty()) open_.pop_back();
   }
+  std::size_t values_ = 0;
 
   std::string_view body_;
   const XmlRpcLimits& limits_;

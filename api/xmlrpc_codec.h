@@ -25,6 +25,9 @@ struct XmlRpcLimits {
   // value nesting is bounded too (4 * max_depth + 16) because the XML libraries free their
   // trees recursively. Keep it moderate: decoded Values are destroyed recursively as well.
   std::size_t max_depth = 1024;
+  // Most <value> elements in one call (limits.max_values): a decoded value
+  // costs far more memory than its text.
+  std::size_t max_values = 1000000;
 };
 
 // Parses a methodCall body. Malformed XML and undecodable values throw

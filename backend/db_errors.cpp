@@ -1,5 +1,7 @@
 #include "backend/db_errors.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <string>
 
@@ -78,7 +80,11 @@ void throw_nipap_error(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
   const std::string what = e.what();
   const std::string message = bare_message(what);
-  if (sqlstate_means_connection_lost(state)) throw DatabaseUnavailable(message);
+  if (state == kQueryCanceled) throw NipapError(FaultCode::kGeneric, "statement timeout");
+  if (sqlstate_means_connection_lost(state)) {
+    spdlog::warn("database connection unusable: {}", message);
+    throw DatabaseUnavailable("database connection lost during the call");
+  }
 
   // prefixd's own triggers raise model refusals as "CODE:message".
   if (message.size() > 5 && message[4] == ':' &&

@@ -9,11 +9,6 @@
 
 namespace prefixd {
 
-namespace {
-constexpr std::chrono::milliseconds kFirstBackoff{100};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
-}  // namespace
-
 pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
                          const std::vector<std::optional<std::string>>& params) {
   // One cache per thread (a worker has one thread and one connection at a
@@ -49,6 +44,7 @@ void declare_statements(pqxx::connection& conn, bool verify) {
 
 bool sqlstate_means_connection_lost(const std::string& sqlstate) {
   if (sqlstate.size() < 2) return false;
+  if (sqlstate == kQueryCanceled) return false;
   const std::string cls = sqlstate.substr(0, 2);
   return cls == "08" || cls == "53" || cls == "54" || cls == "57" || cls == "58";
 }
@@ -81,7 +77,7 @@ pqxx::connection& DbSession::connection() {
   conn_.reset();
   const auto now = std::chrono::steady_clock::now();
   if (now < next_attempt_) {
-    throw DatabaseUnavailable("database unavailable: " + last_error_);
+    throw DatabaseUnavailable("database unavailable");
   }
   try {
     connect_now();
@@ -97,9 +93,11 @@ pqxx::connection& DbSession::connection() {
     ++counters_.connect_failures;
     if (what != last_error_) spdlog::warn("cannot use the database: {}", what);
     last_error_ = what;
-    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+    backoff_ = backoff_.count() == 0 ? first_backoff_ : std::min(backoff_ * 2, max_backoff_);
     next_attempt_ = now + backoff_;
-    throw DatabaseUnavailable("database unavailable: " + what);
+    // Callers may not be authenticated: the address and libpq's text stay
+    // in the log.
+    throw DatabaseUnavailable("database unavailable");
   }
 }
 
@@ -127,7 +125,21 @@ DatabaseUnavailable DbSession::lost(const std::string& what) {
   // Reconnect on the next call without waiting: the outage may be over.
   next_attempt_ = {};
   backoff_ = std::chrono::milliseconds{0};
-  return DatabaseUnavailable("database connection lost during the call: " + text);
+  return DatabaseUnavailable("database connection lost during the call");
+}
+
+void DbSession::check_deadline() const {
+  if (deadline_ != std::chrono::steady_clock::time_point{} &&
+      std::chrono::steady_clock::now() >= deadline_) {
+    throw NipapError(FaultCode::kGeneric, "request deadline exceeded");
+  }
+}
+
+NipapError DbSession::canceled(const std::string& what) const {
+  std::string text = what;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  spdlog::warn("statement canceled: {}", text);
+  return NipapError(FaultCode::kGeneric, "statement timeout");
 }
 
 bool DbSession::healthy() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/db_errors.h"
 #include "backend/errors.h"
 
 namespace prefixd {
@@ -39,8 +40,11 @@ pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
 inline constexpr std::size_t kMaxCachedStatements = 256;
 
 // True for SQLSTATE classes that mean the connection is unusable:
-// 08 (connection), 53 (resources), 54 (limits), 57 (operator), 58 (system).
+// 08 (connection), 53 (resources), 54 (limits), 57 (operator), 58 (system),
+// except 57014 (query_canceled: a statement timeout or a cancel request,
+// after which the connection is fine).
 bool sqlstate_means_connection_lost(const std::string& sqlstate);
+inline constexpr const char* kQueryCanceled = "57014";
 
 class DbSession {
  public:
@@ -83,9 +87,21 @@ class DbSession {
   };
   const Counters& counters() const { return counters_; }
 
+  // Waits between reconnection attempts: `first` after a failure, doubling
+  // up to `most`.
+  void set_reconnect_backoff(std::chrono::milliseconds first, std::chrono::milliseconds most) {
+    first_backoff_ = first;
+    max_backoff_ = most;
+  }
+
+  // The current request's deadline: a transaction that would start after it
+  // is refused (fault 1 "request deadline exceeded"). Cleared with {}.
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+
  private:
   template <typename Tx, typename Fn>
   auto run_in(Fn&& fn) {
+    check_deadline();
     pqxx::connection& conn = connection();
     try {
       Tx tx(conn);
@@ -100,11 +116,16 @@ class DbSession {
     } catch (const pqxx::broken_connection& e) {
       throw lost(e.what());
     } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() == kQueryCanceled) throw canceled(e.what());
       if (sqlstate_means_connection_lost(e.sqlstate())) throw lost(e.what());
-      throw;
+      // What no handler translated (an id past int4, text PostgreSQL's
+      // encoding refuses) is still bad input, not an internal error.
+      throw_nipap_error(e);
     }
   }
 
+  void check_deadline() const;
+  NipapError canceled(const std::string& what) const;
   DatabaseUnavailable lost(const std::string& what);
   bool idle_connection_alive();
   void connect_now();
@@ -116,6 +137,9 @@ class DbSession {
   std::string last_error_;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_{0};
+  std::chrono::milliseconds first_backoff_{100};
+  std::chrono::milliseconds max_backoff_{1000};
+  std::chrono::steady_clock::time_point deadline_{};
 };
 
 }  // namespace prefixd

@@ -1,22 +1,24 @@
 #include "backend/pg_values.h"
 
+#include <spdlog/spdlog.h>
+
+#include "backend/errors.h"
+#include "backend/pg_array.h"
+
 namespace prefixd {
 
 namespace {
 
-// Elements of a one-dimensional array; a NULL element is nullopt.
+// Elements of an array column; a NULL element is nullopt. A value that is
+// not array output fails this call (logged with the column), never the worker.
 std::vector<std::optional<std::string>> array_elements(const pqxx::field& f) {
-  std::vector<std::optional<std::string>> out;
-  pqxx::array_parser parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done;
-       item = parser.get_next()) {
-    if (item.first == pqxx::array_parser::string_value) {
-      out.emplace_back(std::move(item.second));
-    } else if (item.first == pqxx::array_parser::null_value) {
-      out.emplace_back(std::nullopt);
-    }
+  try {
+    return parse_text_array(std::string_view(f.c_str(), f.size()));
+  } catch (const UnreadableValue& e) {
+    spdlog::error("column {}: {}", f.name(), e.what());
+    throw NipapError(FaultCode::kError,
+                     std::string("unreadable value in column ") + f.name() + " of the database");
   }
-  return out;
 }
 
 void append_quoted(std::string& out, const std::string& s) {
@@ -46,6 +48,11 @@ Avps avps_from_array(const pqxx::field& f) {
   Avps avps;
   if (f.is_null()) return avps;
   auto elements = array_elements(f);
+  if (elements.size() % 2 != 0) {
+    spdlog::error("column {}: odd number of hstore array elements", f.name());
+    throw NipapError(FaultCode::kError,
+                     std::string("unreadable value in column ") + f.name() + " of the database");
+  }
   for (size_t i = 0; i + 1 < elements.size(); i += 2) {
     avps[elements[i].value_or("")] = elements[i + 1];
   }

@@ -4,6 +4,7 @@
 
 #include "backend/errors.h"
 #include "backend/ip_prefix.h"
+#include "backend/regex_guard.h"
 
 namespace prefixd {
 
@@ -211,6 +212,7 @@ std::string SearchCompiler::leaf(Query& q) {
     if (c.name != op) continue;
     const std::string_view sql_op = c.sql;
     if (sql_op == "LIKE" || sql_op == "~*" || sql_op == "!~*" || sql_op == "~" || sql_op == "!~") {
+      if (sql_op != "LIKE") check_search_regex(*q.attribute, scalar_text(q.value).value_or(""));
       // ASN, tag, pool and VRF searches do not coalesce: a NULL name never
       // matches, not even a negated regex (asn.jsonl seq 75-77, pool.jsonl
       // seq 154, vrf.jsonl seq 175, 193, 195).

@@ -426,12 +426,35 @@ const std::vector<ConfigKey>& config_keys() {
        0, 0, nullptr, &Config::db_sslmode},
       {"database.connect_timeout", K::kInt, "5", "Seconds to wait for a database connection.", 1,
        600, nullptr, &Config::db_connect_timeout},
+      {"database.statement_timeout", K::kInt, "30",
+       "Seconds a single SQL statement of an API call may run before PostgreSQL cancels it (the "
+       "call then fails with fault 1 'statement timeout' and the connection is kept). 0: no "
+       "limit.",
+       0, 86400, nullptr, &Config::statement_timeout},
+      {"database.reconnect_backoff_min", K::kInt, "100",
+       "Milliseconds to wait before retrying after a failed connection attempt; each further "
+       "failure doubles the wait.",
+       10, 60000, nullptr, &Config::reconnect_backoff_min_ms},
+      {"database.reconnect_backoff_max", K::kInt, "1000",
+       "Longest wait, in milliseconds, between connection attempts while the database is "
+       "unreachable (so a returning database is used within this time).",
+       10, 600000, nullptr, &Config::reconnect_backoff_max_ms},
       {"auth.cache_timeout", K::kInt, "3600",
        "Seconds a successful authentication (a password, an LDAP bind and search, a bearer "
        "token until its exp) is remembered per worker, so a correct password is not re-hashed "
        "or re-checked with a server on every call. A removed user or changed password stops "
        "working within this time. 0 disables the cache.",
        0, 86400, nullptr, &Config::auth_cache_timeout},
+      {"auth.free_failures", K::kInt, "5",
+       "Failed logins a user name may have before each further attempt waits (a client address "
+       "may have four times as many). Counted across all workers; forgotten after 15 minutes "
+       "without failures, and for a name at its next successful login.",
+       1, 1000000, nullptr, &Config::auth_free_failures},
+      {"auth.max_failure_delay", K::kInt, "8000",
+       "Longest wait, in milliseconds, imposed on a login after failures (the wait starts at "
+       "250 ms and doubles per failure). Attempts that would queue longer are refused unchecked. "
+       "Waiting answers do not hold a worker. 0 turns throttling off.",
+       0, 600000, nullptr, &Config::auth_max_failure_delay},
       {"auth.default_backend", K::kString, "local",
        "Backend for an HTTP Basic login name without \"@NAME\": local (prefixd's own "
        "accounts) or the name of an ldap backend in auth.backends. \"name@NAME\" picks "
@@ -531,6 +554,10 @@ const std::vector<ConfigKey>& config_keys() {
       {"limits.max_nesting", K::kInt, "1024",
        "Deepest accepted nesting of arrays and structs in a request.", 8, 100000, nullptr,
        &Config::max_nesting},
+      {"limits.max_values", K::kInt, "1000000",
+       "Most values (scalars, arrays, structs) one request may hold. Decoding costs far more "
+       "memory than the text, so this bounds a worker's memory per request.",
+       1000, 100000000, nullptr, &Config::max_values},
       {"limits.max_connections", K::kInt, "4096", "Open client connections per worker.", 16,
        1000000, nullptr, &Config::max_connections},
       {"limits.idle_timeout", K::kInt, "300",
@@ -539,6 +566,19 @@ const std::vector<ConfigKey>& config_keys() {
       {"limits.max_echo_sleep", K::kInt, "10",
        "Longest wait, in seconds, that echo's 'sleep' argument may ask for.", 0, 3600, nullptr,
        &Config::max_echo_sleep},
+      {"limits.request_timeout", K::kInt, "60",
+       "Seconds an API call may take once its body is in: no further database transaction "
+       "starts after this (fault 1 'request deadline exceeded'). Each statement is also bounded "
+       "by database.statement_timeout.",
+       1, 86400, nullptr, &Config::request_timeout},
+      {"limits.header_timeout", K::kInt, "10",
+       "Seconds a client has to send a request's line and headers, from connecting (or from the "
+       "request line on a kept-alive connection); then the connection is closed.",
+       1, 3600, nullptr, &Config::header_timeout},
+      {"limits.body_timeout", K::kInt, "60",
+       "Seconds a client has to send a request's body after its headers; then the connection is "
+       "closed.",
+       1, 86400, nullptr, &Config::body_timeout},
       {"metrics.enabled", K::kBool, "true",
        "Serve Prometheus metrics (text format) at GET /metrics, summed over the master and all "
        "workers.",
@@ -641,6 +681,11 @@ std::string Config::conninfo() const {
   add("password", db_password);
   add("sslmode", db_sslmode);
   return out;
+}
+
+std::string Config::worker_conninfo() const {
+  return conninfo() + " options='-c statement_timeout=" + std::to_string(statement_timeout * 1000) +
+         "'";
 }
 
 int Config::effective_workers() const {

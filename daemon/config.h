@@ -41,16 +41,25 @@ struct Config {
   std::optional<std::string> db_password;
   std::optional<std::string> db_sslmode;
   long db_connect_timeout = 5;
+  long statement_timeout = 30;           // seconds; 0: none
+  long reconnect_backoff_min_ms = 100;   // first wait after a failed connection attempt
+  long reconnect_backoff_max_ms = 1000;  // the doubling stops here
 
   long auth_cache_timeout = 3600;
   std::string auth_default_backend = "local";
   std::vector<api::AuthBackendSettings> auth_backends;  // auth.backends.NAME
+  long auth_free_failures = 5;         // per user name; an address gets four times as many
+  long auth_max_failure_delay = 8000;  // ms; 0 turns failure throttling off
 
   long max_body_bytes = 16 * 1024 * 1024;
   long max_nesting = 1024;
+  long max_values = 1000000;
   long max_connections = 4096;
   long idle_timeout = 300;
   long max_echo_sleep = 10;
+  long request_timeout = 60;
+  long header_timeout = 10;
+  long body_timeout = 60;
 
   // Change events to Kafka (NIPAP's [kafka] section, auth-config.md §8.5).
   bool events_enabled = false;
@@ -73,6 +82,9 @@ struct Config {
 
   // The libpq connection string for these settings.
   std::string conninfo() const;
+  // conninfo() plus the session settings a serving worker runs with
+  // (statement_timeout).
+  std::string worker_conninfo() const;
   // workers, with 0 resolved to the number of online CPUs.
   int effective_workers() const;
 };

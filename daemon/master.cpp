@@ -198,6 +198,7 @@ class Master {
   api::SharedMetrics* metrics_ = nullptr;
   int metrics_fd_ = -1;  // metrics.listen, shared by every worker
   EventSupervisor events_{[this] { close_inherited_fds(); }};
+  api::AuthThrottle::Table* throttle_table_ = nullptr;
   std::vector<Slot> slots_;
   std::vector<Child> children_;
   std::map<int, Clock::time_point> respawn_at_;
@@ -298,6 +299,7 @@ std::optional<pid_t> Master::spawn(int slot, bool wait_ready) {
     WorkerSetup setup;
     setup.slot = slot;
     setup.shared = shared_;
+    setup.throttle_table = throttle_table_;
     setup.ready_fd = ready[1];
     setup.master_pid = master;
     setup.metrics = metrics_;
@@ -556,6 +558,7 @@ int Master::run() {
   try {
     shared_ = map_shared_slots();
     metrics_ = api::map_shared_metrics();
+    throttle_table_ = api::AuthThrottle::create_shared_table();
     for (int i = 0; i < count; ++i) open_slot(i);
     if (config_.metrics_enabled && config_.metrics_listen) {
       metrics_fd_ = bind_listener(*config_.metrics_listen);

@@ -90,33 +90,73 @@ int receive_connection(int channel) {
   return -1;
 }
 
+// The listening socket, for the master-death handler.
+volatile sig_atomic_t g_listen_fd = -1;
+volatile sig_atomic_t g_master_gone = 0;
+SlotState* g_slot = nullptr;
+
+// The master died (PR_SET_PDEATHSIG), perhaps while a call runs: the slot's
+// socket stops taking connections at once (the master held the only other
+// reference, so nothing else serves from it); the loop then drains.
+void on_master_death(int) {
+  g_master_gone = 1;
+  if (g_listen_fd >= 0) shutdown(g_listen_fd, SHUT_RDWR);
+  // Siblings stop handing connections over (a lock-free atomic store).
+  if (g_slot != nullptr) g_slot->accepting_pid.store(0);
+}
+
+api::ThrottleSettings throttle_settings(const Config& config) {
+  api::ThrottleSettings s;
+  s.free_failures_per_name = static_cast<int>(config.auth_free_failures);
+  s.free_failures_per_address = static_cast<int>(std::min(config.auth_free_failures * 4, 1L << 30));
+  s.max_delay = std::chrono::milliseconds(config.auth_max_failure_delay);
+  s.first_delay = std::min(s.first_delay, s.max_delay);
+  return s;
+}
+
 class Worker {
  public:
   Worker(const Config& config, const WorkerSetup& setup)
       : config_(config),
         setup_(setup),
         slot_(setup.shared->slots[setup.slot]),
-        db_(config.conninfo(), "prefixd worker " + std::to_string(setup.slot)),
+        db_(config.worker_conninfo(), "prefixd worker " + std::to_string(setup.slot)),
+        throttle_(setup.throttle_table ? *setup.throttle_table
+                                       : *api::AuthThrottle::create_shared_table(),
+                  throttle_settings(config)),
         authenticator_(api::AuthSettings{std::chrono::seconds(config.auth_cache_timeout),
-                                         config.auth_default_backend, config.auth_backends}),
+                                         config.auth_default_backend, config.auth_backends},
+                       config.auth_max_failure_delay > 0 ? &throttle_ : nullptr),
         services_{db_, authenticator_,
                   api::ApiSettings{static_cast<double>(config.max_echo_sleep)}},
         router_(
-            services_, api::XmlRpcLimits{static_cast<size_t>(config.max_nesting)},
+            services_,
+            api::XmlRpcLimits{static_cast<size_t>(config.max_nesting),
+                              static_cast<size_t>(config.max_values)},
             static_cast<size_t>(config.max_body_bytes), [this] { return health_detail(); },
             api::TrustedProxies(config.trusted_proxies)),
         http_(
             api::HttpLimits{static_cast<size_t>(config.max_body_bytes),
                             static_cast<unsigned>(config.idle_timeout),
-                            static_cast<unsigned>(config.max_connections)},
+                            static_cast<unsigned>(config.max_connections),
+                            static_cast<unsigned>(config.header_timeout),
+                            static_cast<unsigned>(config.body_timeout)},
             [this](api::HttpRequest& rq, api::HttpResponse& rs) {
               // The gauge counts this request while its handler runs (and
               // possibly blocks the loop).
               publish_in_flight();
+              db_.set_deadline(std::chrono::steady_clock::now() +
+                               std::chrono::seconds(config_.request_timeout));
               router_.handle(rq, rs);
+              db_.set_deadline({});
             },
-            [this](int delta) { slot_.connections.fetch_add(delta); }) {
+            [this](int delta) { slot_.connections.fetch_add(delta); },
+            [this](api::HttpRequest& rq, bool waited) {
+              return router_.check_headers(rq, waited);
+            }) {
     set_up_metrics();
+    db_.set_reconnect_backoff(std::chrono::milliseconds(config.reconnect_backoff_min_ms),
+                              std::chrono::milliseconds(config.reconnect_backoff_max_ms));
   }
 
   int run();
@@ -139,6 +179,7 @@ class Worker {
   const WorkerSetup& setup_;
   SlotState& slot_;
   DbSession db_;
+  api::AuthThrottle throttle_;
   api::Authenticator authenticator_;
   api::ApiServices services_;
   api::RequestRouter router_;
@@ -338,6 +379,10 @@ int Worker::run() {
     // session's backoff), so it recovers even when no call comes in.
     if (draining_ || !db_.connected()) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
     const int n = epoll_wait(epoll_, events, 32, timeout);
+    if (g_master_gone && !draining_) {
+      spdlog::warn("the master is gone: no new connections; exiting after the calls in flight");
+      begin_drain();
+    }
     for (int i = 0; i < n; ++i) {
       switch (events[i].data.u64) {
         case kListen:
@@ -382,6 +427,16 @@ int Worker::run() {
 
 void run_worker(const Config& config, const WorkerSetup& setup) {
   enter_child_process(setup.master_pid);
+  // Exit as soon as the master is gone rather than serve orphaned: stop
+  // accepting at once (even mid-call), drain, exit.
+  g_listen_fd = setup.listen_fd;
+  g_slot = &setup.shared->slots[setup.slot];
+  struct sigaction sa {};
+  sa.sa_handler = on_master_death;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR2, &sa, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  if (getppid() != setup.master_pid) _exit(0);
   set_process_title("prefixd: worker " + std::to_string(setup.slot));
   setup_logging(config, "worker " + std::to_string(setup.slot));
   int status = 0;

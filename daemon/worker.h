@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "api/auth_throttle.h"
 #include "api/metrics.h"
 #include "daemon/config.h"
 #include "daemon/worker_slots.h"
@@ -25,6 +26,8 @@ struct WorkerSetup {
   pid_t master_pid = 0;
   api::SharedMetrics* metrics = nullptr;  // counters shared with the master
   int metrics_listen_fd = -1;             // metrics.listen, if configured
+  // Failed logins of every worker (shared memory); a private table if null.
+  api::AuthThrottle::Table* throttle_table = nullptr;
 };
 
 // Never returns: exits 0 after a clean drain, non-zero on a fatal error.

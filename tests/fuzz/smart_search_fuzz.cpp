@@ -177,9 +177,11 @@ void check_sql_shape(const std::string& sql, size_t params) {
   require(next - 1 == params, "placeholder and parameter counts differ", sql);
 }
 
-// Compiles the tree as the store does. The only error a smart-search tree may
-// meet here is an attribute the smart-search list has but the store cannot
-// search (§4.6: prefix `vrf`, `pool`, `children`, ...; pool `vrf`).
+// Compiles the tree as the store does. The only errors a smart-search tree
+// may meet here are an attribute the smart-search list has but the store
+// cannot search (§4.6: prefix `vrf`, `pool`, `children`, ...; pool `vrf`) and
+// a word too long or complex to hand PostgreSQL as a regular expression
+// (backend/regex_guard.h).
 void check_compile(SearchObject object, const Query& parsed) {
   Query query = parsed;  // compile() applies NIPAP's rewrites in place
   CompiledQuery compiled;
@@ -187,7 +189,9 @@ void check_compile(SearchObject object, const Query& parsed) {
     compiled = SearchCompiler(object, attributes_of(object)).compile(query);
   } catch (const NipapError& e) {
     const std::string_view message = e.what();
-    require(e.code() == FaultCode::kInput && message.starts_with("Search variable '"),
+    require((e.code() == FaultCode::kInput && message.starts_with("Search variable '")) ||
+                (e.code() == FaultCode::kValue &&
+                 message.starts_with("regular expression for '")),
             "unexpected compile error", message);
     return;
   }

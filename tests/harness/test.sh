@@ -27,10 +27,17 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 
 status=0
+fuzz_log=build-fuzz/fuzz-all.log
+(
+  nice -n 19 tests/fuzz/run_fuzz.sh build-fuzz 60 smart_search_fuzz xmlrpc_request_fuzz \
+    json_request_fuzz http_request_fuzz
+) >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
 for dir in build build-asan; do
   echo "== ctest ($dir)"
   ctest --test-dir "$dir" -j2 --output-on-failure "$@" || status=1
 done
-echo "== fuzz (smart_search_fuzz, 60 s)"
-tests/fuzz/run_smart_search_fuzz.sh build-fuzz 60 || status=1
+echo "== fuzz (smart_search_fuzz, xmlrpc/json/http_request_fuzz, 60 s each, run alongside ctest)"
+wait "$fuzz_pid" || status=1
+cat "$fuzz_log"
 exit $status

@@ -397,3 +397,20 @@ TEST(OpenApi, SchemasFollowTheModelWriters) {
 
 }  // namespace
 }  // namespace prefixd::api
+
+namespace prefixd::api {
+namespace {
+
+// issue 11 item 3: a decoded value costs ~100 times its text; limits.max_values bounds it.
+TEST(JsonParse, ValueCountIsLimited) {
+  const JsonLimits limits{64, 6};
+  EXPECT_NO_THROW(parse_json("[1, [2, 3], 4]", limits));  // two arrays, four numbers
+  const JsonError e = error_of("[1, [2, 3], 4, 5]", limits);
+  EXPECT_NE(std::string(e.what()).find("limits.max_values"), std::string::npos) << e.what();
+  EXPECT_THROW(
+      parse_json("{\"a\": {}, \"b\": {}, \"c\": {}, \"d\": {}, \"e\": {}, \"f\": {}}", limits),
+      JsonError);
+}
+
+}  // namespace
+}  // namespace prefixd::api

@@ -1857,3 +1857,28 @@ TEST(ValueTest, TruthinessAndLookup) {
 
 }  // namespace
 }  // namespace prefixd::api
+
+namespace prefixd::api {
+namespace {
+
+// issue 11 item 3: limits.max_values bounds the decoded tree of a call.
+TEST(XmlRpcLimits, ValueCountIsLimited) {
+  const std::string head = "<?xml version='1.0'?><methodCall><methodName>echo</methodName><params>";
+  auto body = [&](int n) {
+    std::string b = head + "<param><value><array><data>";
+    for (int i = 0; i < n; ++i) b += "<value/>";
+    return b + "</data></array></value></param></params></methodCall>";
+  };
+  XmlRpcLimits limits{64, 6};
+  EXPECT_NO_THROW(parse_xmlrpc_call(body(5), limits));  // the array and five values
+  try {
+    parse_xmlrpc_call(body(6), limits);
+    FAIL() << "no fault";
+  } catch (const NipapError& e) {
+    EXPECT_EQ(e.code(), FaultCode::kGeneric);
+    EXPECT_NE(std::string(e.what()).find("limits.max_values"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace prefixd::api
