@@ -192,7 +192,12 @@ bool HttpServer::add_connection(int fd, const sockaddr* addr, socklen_t addrlen)
     close(fd);
     return false;
   }
-  return MHD_add_connection(daemon_, fd, addr, addrlen) == MHD_YES;
+  // Counted here, not when libmicrohttpd reports the start: with
+  // suspend/resume enabled it may take the connection over only at its next
+  // run, after the worker accepted more.
+  if (MHD_add_connection(daemon_, fd, addr, addrlen) != MHD_YES) return false;
+  ++open_connections_;
+  return true;
 }
 
 void HttpServer::schedule(MHD_Connection* c, std::chrono::milliseconds delay) {
@@ -242,7 +247,6 @@ void HttpServerCallbacks::on_connection(void* cls, MHD_Connection* connection, v
   auto* self = static_cast<HttpServer*>(cls);
   self->progressed_ = true;
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-    ++self->open_connections_;
     self->set_deadline(connection, self->limits_.header_timeout_seconds);
   } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
     --self->open_connections_;

@@ -10,8 +10,8 @@
 namespace prefixd {
 
 // Longest pattern accepted, in bytes. NIPAP users search for words and
-// phrases far shorter; compiling this many bytes costs PostgreSQL about a
-// millisecond.
+// phrases far shorter; compiling this many bytes cost PostgreSQL 32 ms on a
+// busy test machine (10 000 bytes: 0.55 s, 30 000: 5 s).
 inline constexpr std::size_t kMaxRegexBytes = 1024;
 // Counted repetitions ({m,n}) per pattern; each one copies its operand up to
 // n times in PostgreSQL's automaton.

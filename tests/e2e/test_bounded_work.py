@@ -110,7 +110,8 @@ class BoundedWork(harness.ApiTestCase):
 
     def backend_pid(self):
         return self.db.sql("SELECT pid FROM pg_stat_activity "
-                           "WHERE application_name = 'prefixd worker 0'").strip()
+                           "WHERE application_name = 'prefixd worker 0' "
+                           "AND datname = current_database()").strip()
 
     def test_statement_timeout_is_fault_1_and_keeps_the_connection(self):
         self.p.version(READONLY)
