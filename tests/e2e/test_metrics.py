@@ -165,16 +165,17 @@ class Metrics(harness.ApiTestCase):
         done = threading.Event()
 
         def slow():
-            body = xmlrpc.client.dumps(({"auth": AUTH, "sleep": 3},), "echo")
+            # Long enough that a loaded machine's scrapes see it; echo's sleep
+            # is scheduled, so the worker keeps serving meanwhile.
+            body = xmlrpc.client.dumps(({"auth": AUTH, "sleep": 8},), "echo")
             post(self.daemon.port, "/XMLRPC", body, {"Content-Type": "text/xml", "Authorization": BASIC})
             done.set()
 
         def in_flight():
-            """prefixd_requests_in_flight from the worker not blocked in echo's
-            sleep (a scrape queued behind it times out; a new connection may
-            reach the other worker)."""
+            """prefixd_requests_in_flight, summed over the workers by the one
+            that answers the scrape."""
             try:
-                status, _, text = get(self.daemon.port, "/metrics", timeout=0.5)
+                status, _, text = get(self.daemon.port, "/metrics", timeout=3)
             except OSError:
                 return None
             return value(parse(text), "prefixd_requests_in_flight")
