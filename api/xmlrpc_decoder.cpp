@@ -1,36 +1,20 @@
-// XML-RPC codec. Requests are decoded the way nipapd's Python xmlrpc.client.Unmarshaller
-// decodes them: by xmlrpc-c (a project decision) where it is known to be safe and exact, and
-// by a small libexpat port of the Unmarshaller everywhere else. Responses are written
-// straight into a string.
+// XML-RPC request decoding: methodCall bodies are decoded the way nipapd's Python
+// xmlrpc.client.Unmarshaller decodes them, by a port of the Unmarshaller's stack machine onto
+// the system libexpat (2.5, the parser CPython uses, hence identical error texts): the same
+// tag handling, value conversions and exception texts, in one pass that also enforces the
+// nesting limit and refuses entity declarations (nothing legitimate needs them, and they feed
+// every expat expansion and recursion bug). It is iterative, so any depth the limit admits is
+// safe. The number of <value> elements is bounded too (limits.max_values).
 //
-// Why not "rename a few tags, then hand the body to xmlrpc-c": measured against xmlrpc-c
-// 1.33.14 (Debian 12), that can be made neither safe nor exact.
-//  * It rejects <biginteger>, <float>, <bigdecimal>, <int> outside 32 bits, <x:nil/> for any
-//    prefix but "ex", <array> without <data>, two <methodName>s, a missing <methodName>, and
-//    <int> with blanks or '_' (Python's int() takes both). A safe rename needs a tokenizer
-//    anyway (CDATA, comments, entities, encodings).
-//  * It accepts but decodes differently: <dateTime.iso8601> loses its text (Python keeps it;
-//    "2024-01-02T03:04:05Z" came back as 20240102T03:04:05), <double> is not correctly
-//    rounded ("0.30000000000000004" gave 0.3000000000000001) and takes hex floats, <base64>
-//    goes on after '=' padding where Python stops, "&#13;" becomes LF instead of CR, and a
-//    <member> with <value> before <name> is read by element name where Python pairs items
-//    in document order (the last two found by fuzzing both decoders against each other).
-//  * It crashes: any invalid <i8> text (2^63, "abc") segfaults in its error path (bad printf
-//    argument); elements nested ~100k deep overflow the stack in its recursive
-//    xml_element_free. Its bundled expat is an old fork that expands internal entities, and
-//    it builds structs in quadratic time (160k members: 4.4 s).
-//  * Its errors carry no line/column, so Python's ExpatError texts cannot be reproduced.
-//
-// So every body first goes through a guard pass with the system libexpat (2.5, the parser
-// CPython uses, hence identical error texts). The guard checks well-formedness, enforces the
-// nesting limit, refuses entity declarations (nothing legitimate needs them, and they feed
-// every expat expansion and recursion bug), and decides whether the body stays where
-// xmlrpc-c is exact: UTF-8 without BOM or DOCTYPE, root <methodCall>, only the elements
-// methodCall methodName params param value int i4 i1 i2 boolean string nil ex:nil array data
-// struct member name, <name> before <value> in a member, at most 256 members per struct, no
-// "&#13;". Such bodies go to xmlrpc-c. Everything else, and whatever xmlrpc-c refuses, goes
-// to PythonUnmarshaller: the Unmarshaller's stack machine with the same tag handling, value
-// conversions and exception texts. It is iterative, so any depth the guard admits is safe.
+// Until issue 12 a guard pass sent the bodies where xmlrpc-c 1.33.14 (Debian 12) is exact to
+// xmlrpc-c, and only the rest here. Measured in one run on 2 cores (callgrind instructions in
+// brackets): `version` 11.2 us [132 k] through guard + xmlrpc-c against 5.4 us [62 k] here; an
+// add_prefix argument set of 50 prefixes (74 KB) 1.70-1.89 ms [25.7 M] against 0.69-0.74 ms
+// [10.0 M]. xmlrpc-c bought nothing in exchange: where it is not exact it rejects (<biginteger>,
+// <float>, <int> outside 32 bits, <array> without <data>, blanks in <int>), decodes differently
+// (<dateTime.iso8601> text, double rounding, base64 after padding, "&#13;", <value> before
+// <name> in a <member>), crashes (invalid <i8> text; ~100k nested elements) or builds structs
+// in quadratic time, and its errors carry no position for Python's ExpatError texts.
 #include <algorithm>
 #include <cstddef>
 #include <limits>
@@ -38,7 +22,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include "api/xmlrpc_codec.h"
 
 #include "api/xmlrpc_codec.h"
 #include "api/xmlrpc_decoder_internal.h"
@@ -46,12 +29,20 @@
 
 namespace prefixd::api {
 
-namespace xmlrpc_detail {
-
 namespace {
+
+using namespace xmlrpc_detail;
 
 class PythonUnmarshaller {
  public:
+  explicit PythonUnmarshaller(const XmlRpcLimits& limits) : limits_(limits) {
+    // Raw element depth: a struct level takes three elements (value, struct, member).
+    const std::size_t m = limits.max_depth;
+    max_elements_ = m > (std::numeric_limits<std::size_t>::max() - 16) / 4
+                        ? std::numeric_limits<std::size_t>::max()
+                        : 4 * m + 16;
+  }
+
   XmlRpcCall parse(std::string_view body) {
     XML_Parser p = parser_.get();
     XML_SetUserData(p, this);
@@ -71,7 +62,10 @@ class PythonUnmarshaller {
   }
   static void XMLCALL on_end(void* self, const XML_Char* name) {
     auto* u = static_cast<PythonUnmarshaller*>(self);
-    guarded(u->parser_, [&] { u->end(local_name(name)); });
+    guarded(u->parser_, [&] {
+      --u->elements_;
+      u->end(local_name(name));
+    });
   }
   static void XMLCALL on_data(void* self, const XML_Char* text, int len) {
     auto* u = static_cast<PythonUnmarshaller*>(self);
@@ -111,7 +105,17 @@ class PythonUnmarshaller {
   }
 
   void start(std::string_view tag) {
-    if (tag == "array" || tag == "struct") marks_.push_back(stack_.size());
+    // The limit is prefixd's (Python has none): element nesting, then value nesting.
+    if (++elements_ > max_elements_) fail(limit_message(limits_.max_depth));
+    // A decoded value costs far more memory than its text.
+    if (tag == "value" && ++values_ > limits_.max_values) {
+      fail("request holds more than " + std::to_string(limits_.max_values) +
+           " values (limits.max_values)");
+    }
+    if (tag == "array" || tag == "struct") {
+      if (marks_.size() >= limits_.max_depth) fail(limit_message(limits_.max_depth));
+      marks_.push_back(stack_.size());
+    }
     data_.clear();
     if (in_value_ && !dispatches(tag))
       fail("<class 'xmlrpc.client.ResponseError'>:ResponseError(" +
@@ -215,6 +219,10 @@ class PythonUnmarshaller {
     return XmlRpcCall{std::move(*method_), std::move(stack_)};
   }
 
+  const XmlRpcLimits& limits_;
+  std::size_t max_elements_;
+  std::size_t elements_ = 0;  // open elements
+  std::size_t values_ = 0;    // <value> elements so far
   ExpatParser parser_;
   std::vector<Value> stack_;
   std::vector<std::size_t> marks_;
@@ -226,18 +234,8 @@ class PythonUnmarshaller {
 
 }  // namespace
 
-XmlRpcCall unmarshal_xmlrpc_call(std::string_view body) {
-  return PythonUnmarshaller().parse(body);
-}
-
-}  // namespace xmlrpc_detail
-
 XmlRpcCall parse_xmlrpc_call(std::string_view body, const XmlRpcLimits& limits) {
-  using namespace xmlrpc_detail;
-  if (xmlrpc_c_may_decode(body, limits)) {
-    if (auto call = parse_with_xmlrpc_c(body)) return std::move(*call);
-  }
-  return unmarshal_xmlrpc_call(body);
+  return PythonUnmarshaller(limits).parse(body);
 }
 
 }  // namespace prefixd::api

@@ -1,6 +1,6 @@
-// Shared by the XML-RPC request decoder's files (xmlrpc_decoder, xmlrpc_guard,
+// Shared by the XML-RPC request decoder's files (xmlrpc_decoder,
 // xmlrpc_python_values): feeding expat as CPython does, failing with Python's
-// texts, and the decoding steps each file provides. Not an interface for other
+// texts, and Python's conversions of element text. Not an interface for other
 // modules; use api/xmlrpc_codec.h.
 #pragma once
 
@@ -116,15 +116,5 @@ Value py_int(std::string_view data);
 double py_float(std::string_view data);
 double py_decimal(std::string_view data);
 std::string py_b64decode(std::string_view data);
-
-// The guard pass (xmlrpc_guard.cpp): throws on malformed XML or excessive
-// nesting; returns whether xmlrpc-c decodes this body exactly.
-bool xmlrpc_c_may_decode(std::string_view body, const XmlRpcLimits& limits);
-// xmlrpc-c's decoding; nullopt when it refuses the body or yields a value the
-// guard should have kept away.
-std::optional<XmlRpcCall> parse_with_xmlrpc_c(std::string_view body);
-
-// The port of xmlrpc.client.Unmarshaller (xmlrpc_decoder.cpp).
-XmlRpcCall unmarshal_xmlrpc_call(std::string_view body);
 
 }  // namespace prefixd::api::xmlrpc_detail

@@ -7,7 +7,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 
 PREFIXD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libpqxx-dev libmicrohttpd-dev libxmlrpc-c++8-dev libcli11-dev libyaml-cpp-dev
+  libpqxx-dev libmicrohttpd-dev libcli11-dev libyaml-cpp-dev
   libspdlog-dev nlohmann-json3-dev libgtest-dev libcrypt-dev libexpat1-dev
   libssl-dev libcurl4-openssl-dev libldap-dev libsqlite3-dev
   postgresql-15 postgresql-15-ip4r postgresql-contrib
