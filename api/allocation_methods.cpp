@@ -84,36 +84,39 @@ AllocationArgs decode_allocation_args(const Value* args) {
   return out;
 }
 
-VrfChoice resolve_vrf_argument(pqxx::transaction_base& tx, const Value* vrf) {
+std::optional<VrfSpec> decode_vrf_argument(const Value* vrf) {
   // NIPAP reads only the first usable key and treats anything else as the
   // default VRF (prefix_alloc.jsonl: {'foo': 1}, a bare string).
   if (vrf == nullptr || !vrf->is_struct()) return std::nullopt;
-  pqxx::result r;
+  VrfSpec spec;
   if (const Value* id = vrf->find("id")) {
-    if (id->is_nil()) return int64_t{0};
-    if (!id->is_int()) fail(FaultCode::kValue, "VRF specification key 'id' must be an integer.");
-    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE id = $1", id->as_int());
+    if (!id->is_nil() && !id->is_int()) {
+      fail(FaultCode::kValue, "VRF specification key 'id' must be an integer.");
+    }
+    spec.id = id->is_nil() ? 0 : id->as_int();
   } else if (const Value* rt = vrf->find("rt")) {
     if (!rt->is_string()) fail(FaultCode::kValue, "VRF specification key 'rt' must be a string.");
-    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE rt = $1", rt->text());
+    spec.rt = std::optional<std::string>(rt->text());
   } else if (const Value* name = vrf->find("name")) {
-    if (!name->is_string())
+    if (!name->is_string()) {
       fail(FaultCode::kValue, "VRF specification key 'name' must be a string.");
-    r = tx.exec_params("SELECT id FROM ip_net_vrf WHERE name = $1", name->text());
+    }
+    spec.name = name->text();
   } else {
     return std::nullopt;
   }
-  if (r.empty()) fail(FaultCode::kNonExistent, "No matching VRF found.");
-  return r[0][0].as<int64_t>();
+  return spec;
 }
 
-void handle_find_free_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  const AllocationArgs decoded = decode_allocation_args(argument(args, "args"));
-  const auto found = ctx.services.db.run([&](pqxx::work& tx) {
-    return find_free_prefix(tx, resolve_vrf_argument(tx, argument(args, "vrf")), decoded);
-  });
+ops::FindFreePrefix::Args decode_find_free_prefix(const Value::Struct& args) {
+  AllocationArgs allocation = decode_allocation_args(argument(args, "args"));
+  return {decode_vrf_argument(argument(args, "vrf")), std::move(allocation)};
+}
+
+void write_free_prefixes(ValueWriter& out, const Value::Struct&,
+                         const std::vector<std::string>& prefixes) {
   out.begin_array();
-  for (const auto& p : found) out.write_string(p);
+  for (const auto& p : prefixes) out.write_string(p);
   out.end_array();
 }
 

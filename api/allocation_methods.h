@@ -2,8 +2,13 @@
 // decoding of allocation arguments that add_prefix shares.
 #pragma once
 
-#include "api/method_table.h"
-#include "backend/allocator.h"
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/value.h"
+#include "api/value_writer.h"
+#include "backend/prefix_operations.h"
 
 namespace prefixd::api {
 
@@ -11,10 +16,13 @@ namespace prefixd::api {
 // NIPAP's order (allocation.md §5.2).
 AllocationArgs decode_allocation_args(const Value* args);
 
-// The `vrf` argument of find_free_prefix: nil, {} or an unusable value mean
-// none; {'id'|'rt'|'name': …} is resolved (1300 'No matching VRF found.').
-VrfChoice resolve_vrf_argument(pqxx::transaction_base& tx, const Value* vrf);
+// The `vrf` argument of find_free_prefix: nil, {} or an unusable value name
+// none; {'id'|'rt'|'name': …} names one (the first of these keys; a nil id is
+// the default VRF).
+std::optional<VrfSpec> decode_vrf_argument(const Value* vrf);
 
-void handle_find_free_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
+ops::FindFreePrefix::Args decode_find_free_prefix(const Value::Struct& args);
+void write_free_prefixes(ValueWriter& out, const Value::Struct& args,
+                         const std::vector<std::string>& prefixes);
 
 }  // namespace prefixd::api

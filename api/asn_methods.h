@@ -1,16 +1,24 @@
-// Handlers of the ASN methods (spec/xmlrpc.md §5.5) and of search_tag
-// (§5.6, which prefixd adds: spec/README.md decision 5).
+// The ASN methods and search_tag (spec/xmlrpc.md §5.5, §5.6): decoding of
+// their argument structs into the operations' arguments, and how their
+// results are written.
 #pragma once
 
-#include "api/method_table.h"
+#include <vector>
+
+#include "api/value.h"
+#include "api/value_writer.h"
+#include "backend/asn_operations.h"
 
 namespace prefixd::api {
 
-void handle_add_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_list_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_edit_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_remove_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_search_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_search_tag(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
+ops::AddAsn::Args decode_add_asn(const Value::Struct& args);
+ops::ListAsn::Args decode_list_asn(const Value::Struct& args);
+ops::EditAsn::Args decode_edit_asn(const Value::Struct& args);
+ops::RemoveAsn::Args decode_remove_asn(const Value::Struct& args);
+
+void write_asn_result(ValueWriter& out, const Value::Struct& args, const Asn& asn);
+void write_asn_list(ValueWriter& out, const Value::Struct& args, const std::vector<Asn>& asns);
+void write_asn_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Asn>& found);
+void write_tag_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Tag>& found);
 
 }  // namespace prefixd::api

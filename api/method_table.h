@@ -1,5 +1,7 @@
-// The method table: every public API method declared once (name, whether it
-// writes, handler, help). XML-RPC, JSON and REST are codecs over this table.
+// The method table: every public API method declared once (name, the
+// backend operation it runs, how its argument struct is decoded, how the
+// result is written, help). Whether it writes is the operation's. XML-RPC,
+// JSON and REST are codecs over this table.
 #pragma once
 
 #include <chrono>
@@ -9,7 +11,9 @@
 #include "api/auth.h"
 #include "api/value.h"
 #include "api/value_writer.h"
+#include "api/wire_decode.h"
 #include "backend/db_session.h"
+#include "backend/operation.h"
 
 namespace prefixd::api {
 
@@ -33,27 +37,62 @@ struct CallContext {
   Session session;
   ApiServices& services;
   std::string_view method;
+  // A transaction the caller holds (several calls in one); nullptr: each
+  // operation runs in the transaction shape it chooses.
+  ops::Transaction* transaction = nullptr;
 };
 
-using Handler = void (*)(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
+// One method call: decode the argument struct, run the operation, encode
+// its result (or, for the few methods without an operation, answer).
+using Invoke = void (*)(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
 
 enum class Access { kRead, kWrite };
 
 struct MethodDef {
   std::string_view name;
   Access access;
-  Handler handler;
+  Invoke invoke;
   std::string_view help;
 };
+
+// Runs the operation Op for a call whose envelope was checked.
+template <typename Op>
+typename Op::Result run_operation(CallContext& ctx, const typename Op::Args& args) {
+  return ops::execute<Op>(ctx.services.db, ctx.transaction, actor_of(ctx.session), args);
+}
+
+// A row of the method table: `name` runs the operation Op on the arguments
+// Decode makes of the call's struct, and Encode writes Op's result. Decode:
+// Op::Args (const Value::Struct&); Encode: void (ValueWriter&, const
+// Value::Struct& args, const Op::Result&).
+template <typename Op, auto Decode, auto Encode>
+MethodDef method_row(std::string_view name, std::string_view help) {
+  const Invoke invoke = [](CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+    const typename Op::Args decoded = Decode(args);
+    Encode(out, args, run_operation<Op>(ctx, decoded));
+  };
+  return {name, Op::kEffect == ops::Effect::kWrite ? Access::kWrite : Access::kRead, invoke, help};
+}
+
+// Encode for methods that answer nil (remove_*): the result is for callers
+// that show what was removed (the JSON API).
+template <typename Result>
+void write_nil_result(ValueWriter& out, const Value::Struct&, const Result&) {
+  out.write_nil();
+}
 
 // Every API method, sorted by name.
 const std::vector<MethodDef>& api_methods();
 const MethodDef* find_api_method(std::string_view name);
 
-// Runs one API call through NIPAP's envelope checks, in NIPAP's order
-// (spec/xmlrpc.md §2.2): exactly one struct argument, an `auth` struct with
-// `authoritative_source`, credentials, read-only refusal of writes; then
-// the handler. Throws NipapError for every refusal.
+// NIPAP's envelope checks, in NIPAP's order (spec/xmlrpc.md §2.2): exactly
+// one struct argument, an `auth` struct with `authoritative_source`,
+// credentials, read-only refusal of writes. Returns the context the call
+// runs in; throws NipapError for every refusal.
+CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
+                      const Credentials& credentials, ApiServices& services);
+
+// open_call, then the method.
 void call_api_method(const MethodDef& method, const std::vector<Value>& params,
                      const Credentials& credentials, ApiServices& services, ValueWriter& out);
 

@@ -220,4 +220,10 @@ void write_prefix(ValueWriter& out, const Prefix& p, PrefixShape shape) {
   out.end_struct();
 }
 
+void write_prefixes(ValueWriter& out, const std::vector<Prefix>& prefixes, PrefixShape shape) {
+  out.begin_array();
+  for (const Prefix& p : prefixes) write_prefix(out, p, shape);
+  out.end_array();
+}
+
 }  // namespace prefixd::api

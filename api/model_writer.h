@@ -1,8 +1,9 @@
-// One writer per domain type: how a Vrf (later Pool, Prefix, Asn) looks as
-// a result struct (spec/xmlrpc.md §4.3). Transport-neutral: every codec
-// implements ValueWriter.
+// One writer per domain type: how a Vrf, Pool, Asn or Prefix looks as a
+// result struct (spec/xmlrpc.md §4.3), and the answer of a search.
+// Transport-neutral: every codec implements ValueWriter.
 #pragma once
 
+#include "api/value.h"
 #include "api/value_writer.h"
 #include "backend/model.h"
 
@@ -21,6 +22,18 @@ void write_asn(ValueWriter& out, const Asn& asn);
 // (plus prefix_length, children, match, display), display_prefix in cidr text.
 enum class PrefixShape { kList, kSearch };
 void write_prefix(ValueWriter& out, const Prefix& prefix, PrefixShape shape);
+void write_prefixes(ValueWriter& out, const std::vector<Prefix>& prefixes, PrefixShape shape);
+// A search's answer (search.md §2): {search_options: echo, result: rows()}.
+template <typename WriteRows>
+void write_search_answer(ValueWriter& out, Value::Struct echo, WriteRows&& rows) {
+  out.begin_struct();
+  out.write_key("search_options");
+  out.write(Value::structure(std::move(echo)));
+  out.write_key("result");
+  rows();
+  out.end_struct();
+}
+
 void write_avps(ValueWriter& out, const Avps& avps);
 void write_optional_string(ValueWriter& out, const std::optional<std::string>& s);
 void write_string_list(ValueWriter& out, const std::vector<std::string>& items);

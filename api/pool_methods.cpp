@@ -2,7 +2,6 @@
 
 #include "api/model_writer.h"
 #include "api/wire_decode.h"
-#include "backend/errors.h"
 #include "backend/pool_store.h"
 
 namespace prefixd::api {
@@ -17,24 +16,17 @@ void write_pools(ValueWriter& out, const std::vector<Pool>& pools, bool nil_when
 
 }  // namespace
 
-void handle_add_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  const PoolChanges attr = decode_pool_attr(argument(args, "attr"), true);
-  const Pool pool = ctx.services.db.run(
-      [&](pqxx::work& tx) { return add_pool(tx, actor_of(ctx.session), attr); });
-  write_pool(out, pool);
+ops::AddPool::Args decode_add_pool(const Value::Struct& args) {
+  return decode_pool_attr(argument(args, "attr"), true);
 }
 
-void handle_list_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+ops::ListPool::Args decode_list_pool(const Value::Struct& args) {
   // nil or {} lists every pool.
   const Value* spec = argument(args, "pool");
-  const PoolSpec decoded = spec == nullptr || spec->is_nil() ? PoolSpec{} : decode_pool_spec(spec);
-  write_pools(out, ctx.services.db.run_read([&](pqxx::transaction_base& tx) {
-    return list_pools(tx, decoded);
-  }),
-              false);
+  return spec == nullptr || spec->is_nil() ? PoolSpec{} : decode_pool_spec(spec);
 }
 
-void handle_edit_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+ops::EditPool::Args decode_edit_pool(const Value::Struct& args) {
   // NIPAP's order (errors.md §4.2): the spec must name exactly one of id and
   // name, then the attributes, then the rest of the spec.
   const Value* spec = argument(args, "pool");
@@ -43,36 +35,31 @@ void handle_edit_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& 
   }
   // A string or array gives the same answer as a struct without id/name
   // (pool.jsonl seq 97: NIPAP tests the keys with `in`).
-  const bool has_id = spec->is_struct() && spec->find("id") != nullptr;
-  const bool has_name = spec->is_struct() && spec->find("name") != nullptr;
-  if (has_id == has_name) {
-    throw NipapError(FaultCode::kMissingInput, "pool spec must contain either 'id' or 'name'");
-  }
-  const PoolChanges attr = decode_pool_attr(argument(args, "attr"), false);
-  const PoolSpec decoded = decode_pool_spec(spec);
-  const auto pools = ctx.services.db.run(
-      [&](pqxx::work& tx) { return edit_pools(tx, actor_of(ctx.session), decoded, attr); });
+  require_one_pool_key(spec->is_struct() && spec->find("id") != nullptr,
+                       spec->is_struct() && spec->find("name") != nullptr);
+  PoolChanges attr = decode_pool_attr(argument(args, "attr"), false);
+  return {decode_pool_spec(spec), std::move(attr)};
+}
+
+ops::RemovePool::Args decode_remove_pool(const Value::Struct& args) {
+  return decode_pool_spec(argument(args, "pool"));
+}
+
+void write_pool_result(ValueWriter& out, const Value::Struct&, const Pool& pool) {
+  write_pool(out, pool);
+}
+
+void write_pool_list(ValueWriter& out, const Value::Struct&, const std::vector<Pool>& pools) {
+  write_pools(out, pools, false);
+}
+
+void write_edited_pools(ValueWriter& out, const Value::Struct&, const std::vector<Pool>& pools) {
   write_pools(out, pools, true);
 }
 
-void handle_remove_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  const PoolSpec spec = decode_pool_spec(argument(args, "pool"));
-  ctx.services.db.run([&](pqxx::work& tx) { remove_pools(tx, actor_of(ctx.session), spec); });
-  out.write_nil();
-}
-
-void handle_search_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  Query query = decode_query(argument(args, "query"));
-  Value::Struct echo;
-  const SearchOptions options = decode_search_options(argument(args, "search_options"), echo);
-  const auto pools =
-      ctx.services.db.run([&](pqxx::work& tx) { return search_pools(tx, query, options); });
-  out.begin_struct();
-  out.write_key("search_options");
-  out.write(Value::structure(std::move(echo)));
-  out.write_key("result");
-  write_pools(out, pools, true);
-  out.end_struct();
+void write_pool_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Pool>& found) {
+  write_search_answer(out, echo_search_options(argument(args, "search_options")),
+                      [&] { write_pools(out, found.rows, true); });
 }
 
 }  // namespace prefixd::api

@@ -69,13 +69,9 @@ PrefixChanges decode_attr(const Value& attr, const Value* args, AddMode* mode) {
   }
 
   if (mode != nullptr) {
-    const bool has_prefix = s.count("prefix") > 0;
-    const bool from_pool = args != nullptr && args->find("from-pool") != nullptr;
-    const bool from_prefix = args != nullptr && args->find("from-prefix") != nullptr;
-    if (has_prefix ? (from_pool || from_prefix) : (from_pool == from_prefix)) {
-      fail(FaultCode::kExtraneousInput, "specify 'prefix' or 'from-prefix' or 'from-pool'");
-    }
-    *mode = has_prefix ? AddMode::kExplicit : from_pool ? AddMode::kFromPool : AddMode::kFromPrefix;
+    *mode = add_prefix_mode(s.count("prefix") > 0,
+                            args != nullptr && args->find("from-pool") != nullptr,
+                            args != nullptr && args->find("from-prefix") != nullptr);
   }
 
   // VRF aliases: vrf_id wins over vrf_rt over vrf_name; the others are dropped.
@@ -124,9 +120,7 @@ PrefixChanges decode_attr(const Value& attr, const Value* args, AddMode* mode) {
     }
   }
   if (const Value* v = attr.find("avps")) out.avps = decode_avps(*v);
-  if (mode != nullptr && !s.count("description") && !s.count("node")) {
-    fail(FaultCode::kMissingInput, "Either description or node must be specified.");
-  }
+  if (mode != nullptr) require_description_or_node(s.count("description"), s.count("node"));
   if (const Value* v = attr.find("expires")) out.expires = expires_value(*v);
 
   if (const Value* v = attr.find("prefix")) {
@@ -362,6 +356,17 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
     echo["parent_prefix"] = Value::nil();
   }
   return out;
+}
+
+PrefixSearchOptions decode_prefix_search_options(const Value* options) {
+  Value::Struct echo;
+  return decode_prefix_search_options(options, echo);
+}
+
+Value::Struct echo_prefix_search_options(const Value* options) {
+  Value::Struct echo;
+  decode_prefix_search_options(options, echo);
+  return echo;
 }
 
 }  // namespace prefixd::api

@@ -5,11 +5,9 @@
 
 #include "api/value.h"
 #include "backend/model.h"
+#include "backend/prefix_store.h"
 
 namespace prefixd::api {
-
-// add_prefix's mode (allocation.md §1).
-enum class AddMode { kExplicit, kFromPool, kFromPrefix };
 
 // add_prefix's attr and the mode its keys and `args` select. Refuses a
 // non-struct attr, bad pool/VRF alias types, a wrong mode combination
@@ -29,5 +27,7 @@ PrefixSpec decode_prefix_spec(const Value* spec, SpecUse use);
 // struct sent back: the given one with the normalised values and all eight
 // option keys (unknown keys kept).
 PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::Struct& echo);
+PrefixSearchOptions decode_prefix_search_options(const Value* options);
+Value::Struct echo_prefix_search_options(const Value* options);
 
 }  // namespace prefixd::api

@@ -1,16 +1,29 @@
-// Handlers of the prefix methods (spec/xmlrpc.md §5.4): add (explicit mode;
-// the allocating modes are refused until the allocator is wired in), list,
-// edit, remove and search.
+// The prefix methods (spec/xmlrpc.md §5.4): decoding of their argument
+// structs into the operations' arguments, and how their results are written.
 #pragma once
 
-#include "api/method_table.h"
+#include <vector>
+
+#include "api/value.h"
+#include "api/value_writer.h"
+#include "backend/prefix_operations.h"
 
 namespace prefixd::api {
 
-void handle_add_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_list_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_edit_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_remove_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
-void handle_search_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out);
+ops::AddPrefix::Args decode_add_prefix(const Value::Struct& args);
+ops::ListPrefix::Args decode_list_prefix(const Value::Struct& args);
+ops::EditPrefix::Args decode_edit_prefix(const Value::Struct& args);
+ops::RemovePrefix::Args decode_remove_prefix(const Value::Struct& args);
+ops::SearchPrefix::Args decode_search_prefix(const Value::Struct& args);
+
+// add_prefix and list_prefix: 32 keys, display_prefix in inet text.
+void write_prefix_result(ValueWriter& out, const Value::Struct& args, const Prefix& prefix);
+void write_prefix_list(ValueWriter& out, const Value::Struct& args,
+                       const std::vector<Prefix>& prefixes);
+// edit_prefix: the search shape.
+void write_edited_prefixes(ValueWriter& out, const Value::Struct& args,
+                           const std::vector<Prefix>& prefixes);
+void write_prefix_search(ValueWriter& out, const Value::Struct& args,
+                         const ops::Found<Prefix>& found);
 
 }  // namespace prefixd::api

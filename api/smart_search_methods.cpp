@@ -1,16 +1,14 @@
 #include "api/smart_search_methods.h"
 
-#include <functional>
-
 #include "api/model_writer.h"
 #include "api/prefix_decode.h"
 #include "api/wire_decode.h"
-#include "backend/asn_store.h"
+#include "backend/asn_operations.h"
 #include "backend/errors.h"
-#include "backend/pool_store.h"
-#include "backend/prefix_store.h"
+#include "backend/pool_operations.h"
+#include "backend/prefix_operations.h"
 #include "backend/smart_search_parser.h"
-#include "backend/vrf_store.h"
+#include "backend/vrf_operations.h"
 
 namespace prefixd::api {
 
@@ -30,18 +28,13 @@ void write_scalar(ValueWriter& out, const QueryScalar& v) {
   }
 }
 
-// Writes the result rows of one object kind.
-using ResultWriter = std::function<void(ValueWriter&)>;
-
-// Runs the structured search in the call's transaction; returns a writer
-// for its rows.
-using Search = std::function<ResultWriter(pqxx::work&, Query&)>;
-// Decodes the object's search_options (filling the echo) into a Search.
-using Prepare = std::function<Search(const Value* options, Value::Struct& echo)>;
-
-// The steps of search.md §4.1, shared by every object kind.
+// The steps of search.md §4.1, shared by every object kind: decode the text
+// and the extra query, run the structured search Op, answer with the
+// interpretation. A text that cannot be parsed is answered at once, with the
+// options as they came.
+template <typename Op, typename DecodeOptions, typename WriteRow>
 void smart_search(CallContext& ctx, const Value::Struct& args, ValueWriter& out,
-                  SearchObject object, const Prepare& prepare) {
+                  SearchObject object, DecodeOptions decode_options, WriteRow write_row) {
   const Value* text = argument(args, "query_string");
   if (text == nullptr || text->is_nil()) {
     throw NipapError(FaultCode::kValue, "'query_string' must not be None");
@@ -49,7 +42,6 @@ void smart_search(CallContext& ctx, const Value::Struct& args, ValueWriter& out,
   if (!text->is_string()) throw NipapError(FaultCode::kValue, "'query_string' must be a string");
   SmartSearchParse parsed = parse_smart_search(object, text->text());
   if (parsed.error) {
-    // A failed parse returns at once, with the options as they came.
     const Value* options = argument(args, "search_options");
     out.begin_struct();
     out.write_key("interpretation");
@@ -71,15 +63,18 @@ void smart_search(CallContext& ctx, const Value::Struct& args, ValueWriter& out,
     query = Query::combine("and", std::move(query), decode_query(extra));
   }
   Value::Struct echo;
-  const Search search = prepare(argument(args, "search_options"), echo);
-  ResultWriter rows = ctx.services.db.run([&](pqxx::work& tx) { return search(tx, query); });
+  const typename Op::Args decoded{std::move(query),
+                                  decode_options(argument(args, "search_options"), echo)};
+  const typename Op::Result found = run_operation<Op>(ctx, decoded);
   out.begin_struct();
   out.write_key("interpretation");
-  write_query(out, query);
+  write_query(out, found.query);
   out.write_key("search_options");
   out.write(Value::structure(std::move(echo)));
   out.write_key("result");
-  rows(out);
+  out.begin_array();
+  for (const auto& row : found.rows) write_row(out, row);
+  out.end_array();
   out.write_key("error");
   out.write_bool(false);
   out.end_struct();
@@ -121,64 +116,32 @@ void write_query(ValueWriter& out, const Query& q) {
   out.end_struct();
 }
 
-void handle_smart_search_vrf(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  smart_search(ctx, args, out, SearchObject::kVrf,
-               [](const Value* options, Value::Struct& echo) -> Search {
-                 const auto decoded = decode_search_options(options, echo);
-                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
-                   auto rows = search_vrfs(tx, q, decoded);
-                   return [rows = std::move(rows)](ValueWriter& w) {
-                     w.begin_array();
-                     for (const auto& row : rows) write_vrf(w, row);
-                     w.end_array();
-                   };
-                 };
-               });
+void invoke_smart_search_vrf(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search<ops::SearchVrf>(
+      ctx, args, out, SearchObject::kVrf,
+      [](const Value* o, Value::Struct& echo) { return decode_search_options(o, echo); },
+      [](ValueWriter& w, const Vrf& v) { write_vrf(w, v); });
 }
 
-void handle_smart_search_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  smart_search(ctx, args, out, SearchObject::kPool,
-               [](const Value* options, Value::Struct& echo) -> Search {
-                 const auto decoded = decode_search_options(options, echo);
-                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
-                   auto rows = search_pools(tx, q, decoded);
-                   return [rows = std::move(rows)](ValueWriter& w) {
-                     w.begin_array();
-                     for (const auto& row : rows) write_pool(w, row, true);
-                     w.end_array();
-                   };
-                 };
-               });
+void invoke_smart_search_pool(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search<ops::SearchPool>(
+      ctx, args, out, SearchObject::kPool,
+      [](const Value* o, Value::Struct& echo) { return decode_search_options(o, echo); },
+      [](ValueWriter& w, const Pool& p) { write_pool(w, p, true); });
 }
 
-void handle_smart_search_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  smart_search(ctx, args, out, SearchObject::kAsn,
-               [](const Value* options, Value::Struct& echo) -> Search {
-                 const auto decoded = decode_search_options(options, echo);
-                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
-                   auto rows = search_asns(tx, q, decoded);
-                   return [rows = std::move(rows)](ValueWriter& w) {
-                     w.begin_array();
-                     for (const auto& row : rows) write_asn(w, row);
-                     w.end_array();
-                   };
-                 };
-               });
+void invoke_smart_search_asn(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search<ops::SearchAsn>(
+      ctx, args, out, SearchObject::kAsn,
+      [](const Value* o, Value::Struct& echo) { return decode_search_options(o, echo); },
+      [](ValueWriter& w, const Asn& a) { write_asn(w, a); });
 }
 
-void handle_smart_search_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
-  smart_search(ctx, args, out, SearchObject::kPrefix,
-               [](const Value* options, Value::Struct& echo) -> Search {
-                 const auto decoded = decode_prefix_search_options(options, echo);
-                 return [decoded](pqxx::work& tx, Query& q) -> ResultWriter {
-                   auto rows = search_prefixes(tx, q, decoded);
-                   return [rows = std::move(rows)](ValueWriter& w) {
-                     w.begin_array();
-                     for (const auto& row : rows) write_prefix(w, row, PrefixShape::kSearch);
-                     w.end_array();
-                   };
-                 };
-               });
+void invoke_smart_search_prefix(CallContext& ctx, const Value::Struct& args, ValueWriter& out) {
+  smart_search<ops::SearchPrefix>(
+      ctx, args, out, SearchObject::kPrefix,
+      [](const Value* o, Value::Struct& echo) { return decode_prefix_search_options(o, echo); },
+      [](ValueWriter& w, const Prefix& p) { write_prefix(w, p, PrefixShape::kSearch); });
 }
 
 }  // namespace prefixd::api

@@ -7,6 +7,7 @@
 #include "backend/errors.h"
 #include "backend/pg_values.h"
 #include "backend/pool_store.h"
+#include "backend/search_compiler.h"
 
 namespace prefixd::api {
 
@@ -90,7 +91,7 @@ Query decode_node(const Value& v, int depth) {
     q.children.push_back(decode_node(*val2, depth + 1));
     return q;
   }
-  if (val1 == nullptr || val1->is_nil()) fail(FaultCode::kMissingInput, "'val1' must be specified");
+  if (val1 == nullptr || val1->is_nil()) throw_missing_val1();
   if (!val1->is_string()) fail(FaultCode::kInput, "'val1' must be an attribute name");
   q.attribute = val1->text();
   if (val2 == nullptr) {
@@ -286,6 +287,22 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
     echo[key] = Value::integer(target);
   }
   return out;
+}
+
+ops::SearchArgs decode_search(const Value::Struct& args) {
+  Query query = decode_query(argument(args, "query"));
+  return {std::move(query), decode_search_options(argument(args, "search_options"))};
+}
+
+SearchOptions decode_search_options(const Value* options) {
+  Value::Struct echo;
+  return decode_search_options(options, echo);
+}
+
+Value::Struct echo_search_options(const Value* options) {
+  Value::Struct echo;
+  decode_search_options(options, echo);
+  return echo;
 }
 
 // Python's str() of a decoded value, for messages that quote it.

@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "api/value.h"
 #include "backend/model.h"
+#include "backend/operation.h"
 #include "backend/query.h"
 
 namespace prefixd::api {
@@ -35,6 +36,12 @@ Query decode_query(const Value* query);
 // receives the options as they are sent back: the given struct with the
 // normalised values (unknown keys are kept, nipap-www relies on it).
 SearchOptions decode_search_options(const Value* options, Value::Struct& echo);
+SearchOptions decode_search_options(const Value* options);
+// The search_options a search sends back (decode_search_options' echo).
+Value::Struct echo_search_options(const Value* options);
+// The arguments of search_vrf, search_pool, search_asn and search_tag: `query`
+// and `search_options`.
+ops::SearchArgs decode_search(const Value::Struct& args);
 
 Actor actor_of(const Session& session);
 

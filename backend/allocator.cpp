@@ -1,6 +1,7 @@
 #include "backend/allocator.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "backend/errors.h"
 #include "backend/free_space.h"
@@ -17,17 +18,11 @@ struct PoolRow {
 
 enum class Caller { kFindFree, kAddPrefix };
 
+std::atomic<uint64_t> plans_computed{0};
+
 PoolRow find_pool(pqxx::transaction_base& tx, const PoolRef& ref, Caller caller) {
-  pqxx::result r = ref.id ? tx.exec_params(
-                                "SELECT id, ipv4_default_prefix_length, "
-                                "ipv6_default_prefix_length, default_type::text "
-                                "FROM ip_net_pool WHERE id = $1",
-                                *ref.id)
-                          : tx.exec_params(
-                                "SELECT id, ipv4_default_prefix_length, "
-                                "ipv6_default_prefix_length, default_type::text "
-                                "FROM ip_net_pool WHERE name = $1",
-                                ref.name.value_or(""));
+  pqxx::result r = ref.id ? tx.exec_prepared("allocator_pool_by_id", *ref.id)
+                          : tx.exec_prepared("allocator_pool_by_name", ref.name.value_or(""));
   if (r.empty()) {
     if (caller == Caller::kAddPrefix) {
       throw NipapError(FaultCode::kInput, "non-existing pool specified");
@@ -57,17 +52,17 @@ struct Plan {
   std::optional<std::string> default_type;
 };
 
-Plan plan(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args, Caller caller) {
+// `pool` is the pool of a from-pool request, already looked up.
+Plan plan(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args,
+          const std::optional<PoolRow>& pool_row, Caller caller) {
+  plans_computed.fetch_add(1, std::memory_order_relaxed);
   Plan p;
   p.query.count = std::clamp(args.count, 1, 1000);
   if (args.from_pool) {
-    const PoolRow pool = find_pool(tx, *args.from_pool, caller);
+    const PoolRow& pool = *pool_row;
     p.default_type = pool.default_type;
     const int family = args.family.value_or(4);
-    pqxx::result members = tx.exec_params(
-        "SELECT vrf_id, host(prefix), masklen(prefix), family(prefix) FROM ip_net_plan "
-        "WHERE pool_id = $1 ORDER BY prefix",
-        pool.id);
+    pqxx::result members = tx.exec_prepared("allocator_pool_members", pool.id);
     // The pool's implied VRF is its members' (model.md §4.3).
     std::optional<int64_t> implied;
     for (const auto& m : members) implied = m[0].as<int64_t>();
@@ -130,23 +125,62 @@ Plan plan(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args,
 
 }  // namespace
 
+const std::vector<PreparedStatement>& allocator_statements() {
+  static const std::vector<PreparedStatement> kStatements = {
+      {"allocator_pool_by_id",
+       "SELECT id, ipv4_default_prefix_length, ipv6_default_prefix_length, default_type::text "
+       "FROM ip_net_pool WHERE id = $1"},
+      {"allocator_pool_by_name",
+       "SELECT id, ipv4_default_prefix_length, ipv6_default_prefix_length, default_type::text "
+       "FROM ip_net_pool WHERE name = $1"},
+      {"allocator_pool_members",
+       "SELECT vrf_id, host(prefix), masklen(prefix), family(prefix) FROM ip_net_plan "
+       "WHERE pool_id = $1 ORDER BY prefix"},
+      // The hierarchy lock of a pool's implied VRF (its members', model.md
+      // §4.3); returns that VRF, no row for a pool without members.
+      {"allocator_lock_pool_vrf",
+       "SELECT vrf_id, prefixd_lock_vrf(vrf_id) FROM (SELECT vrf_id FROM ip_net_plan "
+       "WHERE pool_id = $1 LIMIT 1) AS m"},
+      {"allocator_lock_vrf", "SELECT prefixd_lock_vrf($1)"},
+  };
+  return kStatements;
+}
+
 std::vector<std::string> find_free_prefix(pqxx::transaction_base& tx, VrfChoice vrf,
                                           const AllocationArgs& args) {
-  Plan p = plan(tx, vrf, args, Caller::kFindFree);
+  std::optional<PoolRow> pool;
+  if (args.from_pool) pool = find_pool(tx, *args.from_pool, Caller::kFindFree);
+  Plan p = plan(tx, vrf, args, pool, Caller::kFindFree);
   if (!p.searchable) return {};
   return find_free_space(tx, p.query);
 }
 
-int64_t allocation_vrf(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args) {
-  return plan(tx, vrf, args, Caller::kAddPrefix).query.vrf_id;
-}
-
 Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args) {
-  Plan p = plan(tx, vrf, args, Caller::kAddPrefix);
+  // Search and insert under the VRF's lock, so concurrent allocations behave
+  // as if run one after another (allocation.md §7.2). The lock comes before
+  // the plan, so the plan reads the pool's members as the lock leaves them.
+  std::optional<PoolRow> pool;
+  std::optional<int64_t> locked;
+  if (args.from_pool) {
+    pool = find_pool(tx, *args.from_pool, Caller::kAddPrefix);
+    const pqxx::result r = tx.exec_prepared("allocator_lock_pool_vrf", pool->id);
+    if (!r.empty()) locked = r[0][0].as<int64_t>();
+  } else {
+    locked = vrf.value_or(0);
+    tx.exec_prepared("allocator_lock_vrf", *locked);
+  }
+  Plan p = plan(tx, vrf, args, pool, Caller::kAddPrefix);
+  // The pool's members moved to another VRF between the two reads (model.md
+  // §4.3 keeps them in one): that VRF's lock is the one that counts.
+  if (locked != p.query.vrf_id) tx.exec_prepared("allocator_lock_vrf", p.query.vrf_id);
   p.query.count = 1;
   const auto found = p.searchable ? find_free_space(tx, p.query) : std::vector<std::string>{};
   if (found.empty()) throw NipapError(FaultCode::kNonExistent, "no free prefix found");
   return Allocation{p.query.vrf_id, parse_prefix(found.front()).cidr_text(), p.default_type};
+}
+
+uint64_t allocation_plans_computed() {
+  return plans_computed.load(std::memory_order_relaxed);
 }
 
 }  // namespace prefixd

@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "backend/db_session.h"
+
 namespace prefixd {
+
+const std::vector<PreparedStatement>& allocator_statements();
 
 // A pool named by id or by name (xmlrpc.md §6).
 struct PoolRef {
@@ -40,13 +44,16 @@ struct Allocation {
   std::optional<std::string> default_type;  // the pool's, in from-pool mode
 };
 
-// The prefix add_prefix would create, for a caller that holds the VRF lock.
-// Throws NipapError 1300 "no free prefix found" when the space is full.
-// add_prefix words some refusals differently from find_free_prefix
-// (prefix_alloc.jsonl: "non-existing pool specified", "No prefixes in pool").
+// The prefix add_prefix's allocating modes create, found under the lock of
+// the VRF it lands in, which the transaction holds from then on; the
+// allocation plan (search space, VRF, length) is computed once. Throws
+// NipapError 1300 "no free prefix found" when the space is full. add_prefix
+// words some refusals differently from find_free_prefix (prefix_alloc.jsonl:
+// "non-existing pool specified", "No prefixes in pool").
 Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args);
 
-// The VRF an allocation lands in, so the caller can lock it first.
-int64_t allocation_vrf(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args);
+// How many allocation plans this process has computed (find_free_prefix
+// and allocate each compute one): for tests and benchmarks.
+uint64_t allocation_plans_computed();
 
 }  // namespace prefixd

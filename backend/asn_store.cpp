@@ -127,7 +127,7 @@ std::vector<Asn> edit_asns(pqxx::transaction_base& tx, const Actor& actor, const
   return edited;
 }
 
-void remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec) {
+std::vector<Asn> remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec) {
   if (spec.empty()) spec_required();
   std::vector<std::optional<std::string>> params;
   const std::string sql =
@@ -141,6 +141,7 @@ void remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& 
                 {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                  std::nullopt, "Removed ASN " + std::to_string(a.asn)});
   }
+  return removed;
 }
 
 std::vector<Asn> search_asns(pqxx::transaction_base& tx, Query& query,

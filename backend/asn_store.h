@@ -35,9 +35,9 @@ std::vector<Asn> list_asns(pqxx::transaction_base& tx, const AsnSpec& spec);
 // attr.asn (1120), before touching anything.
 std::vector<Asn> edit_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec,
                            const AsnChanges& attr);
-// Deletes the matched ASNs (none matched: nothing happens). Refuses an
-// empty spec (1110).
-void remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec);
+// Deletes the matched ASNs (none matched: nothing happens) and returns them,
+// ordered by asn. Refuses an empty spec (1110).
+std::vector<Asn> remove_asns(pqxx::transaction_base& tx, const Actor& actor, const AsnSpec& spec);
 // `query` is rewritten in place as NIPAP does (search.md §1.3). Ordered by
 // asn; offset and max_result both apply (search.md §2.1).
 std::vector<Asn> search_asns(pqxx::transaction_base& tx, Query& query,

@@ -223,6 +223,12 @@ void check_default_prefix_length(int family, const std::optional<int64_t>& lengt
   }
 }
 
+void require_one_pool_key(bool id, bool name) {
+  if (id == name) {
+    throw NipapError(FaultCode::kMissingInput, "pool spec must contain either 'id' or 'name'");
+  }
+}
+
 Pool add_pool(pqxx::transaction_base& tx, const Actor& actor, const PoolChanges& attr) {
   // model.md §4.5: required keys, in this order, before anything else.
   if (!attr.name) throw NipapError(FaultCode::kMissingInput, "missing attribute name");
@@ -254,9 +260,7 @@ std::vector<Pool> list_pools(pqxx::transaction_base& tx, const PoolSpec& spec) {
 
 std::vector<Pool> edit_pools(pqxx::transaction_base& tx, const Actor& actor, const PoolSpec& spec,
                              const PoolChanges& attr) {
-  if (spec.id.has_value() == spec.name.has_value()) {
-    throw NipapError(FaultCode::kMissingInput, "pool spec must contain either 'id' or 'name'");
-  }
+  require_one_pool_key(spec.id.has_value(), spec.name.has_value());
   if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
   check_attr(attr);
   std::string where;
@@ -310,37 +314,31 @@ std::vector<Pool> edit_pools(pqxx::transaction_base& tx, const Actor& actor, con
   return pools_by_id(tx, ids);
 }
 
-void remove_pools(pqxx::transaction_base& tx, const Actor& actor, const PoolSpec& spec) {
+std::vector<Pool> remove_pools(pqxx::transaction_base& tx, const Actor& actor,
+                               const PoolSpec& spec) {
   if (spec.empty()) {
     throw NipapError(FaultCode::kMissingInput, "a pool specification key (id or name) is required");
   }
   std::string where;
   auto params = spec_params(spec, where);
-  const auto matched = translate_db_errors([&] {
-    return tx.exec_params(
-        "SELECT po.id, po.name FROM ip_net_pool AS po" + where + " ORDER BY po.name, po.id",
-        pqxx::prepare::make_dynamic_params(params));
-  });
-  for (const auto& row : matched) {
-    const int64_t id = row[0].as<int64_t>();
-    const std::string name = row[1].as<std::string>();
+  std::vector<Pool> matched = select_pools(tx, where, params);
+  for (const Pool& pool : matched) {
     translate_db_errors([&] {
-      tx.exec_prepared("pool_lock_member_vrfs", id);
-      tx.exec_prepared("pool_detach_members", id);
-      return tx.exec_prepared("pool_delete", id);
+      tx.exec_prepared("pool_lock_member_vrfs", pool.id);
+      tx.exec_prepared("pool_detach_members", pool.id);
+      return tx.exec_prepared("pool_delete", pool.id);
     });
     write_audit(tx, actor,
-                {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, name, id,
-                 "Removed pool " + name});
+                {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, pool.name,
+                 pool.id, "Removed pool " + pool.name});
   }
+  return matched;
 }
 
 std::vector<Pool> search_pools(pqxx::transaction_base& tx, Query& query,
                                const SearchOptions& options) {
   // NIPAP fails on {} (a KeyError on 'val1', search.md §1.1); decision 3.
-  if (!query.op && !query.attribute && query.children.empty()) {
-    throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
-  }
+  require_nonempty_query(query);
   SearchCompiler compiler(SearchObject::kPool, pool_attributes());
   CompiledQuery compiled = compiler.compile(query);
   check_default_type_leaves(query);

@@ -25,6 +25,10 @@ void check_default_prefix_length(int family, const std::optional<int64_t>& lengt
 // that are not integers at all.
 const char* default_prefix_length_message(int family);
 
+// edit_pool's selector names exactly one of id and name (1110 "pool spec
+// must contain either 'id' or 'name'").
+void require_one_pool_key(bool id, bool name);
+
 Pool add_pool(pqxx::transaction_base& tx, const Actor& actor, const PoolChanges& attr);
 // Ordered by name; an empty spec lists every pool.
 std::vector<Pool> list_pools(pqxx::transaction_base& tx, const PoolSpec& spec);
@@ -33,8 +37,10 @@ std::vector<Pool> list_pools(pqxx::transaction_base& tx, const PoolSpec& spec);
 std::vector<Pool> edit_pools(pqxx::transaction_base& tx, const Actor& actor, const PoolSpec& spec,
                              const PoolChanges& attr);
 // Removes the matched pools; their members stay, detached (pool_id NULL).
-// An empty spec is refused (1110) before anything is touched.
-void remove_pools(pqxx::transaction_base& tx, const Actor& actor, const PoolSpec& spec);
+// Returns the pools as they were. An empty spec is refused (1110) before
+// anything is touched.
+std::vector<Pool> remove_pools(pqxx::transaction_base& tx, const Actor& actor,
+                               const PoolSpec& spec);
 // `query` is rewritten in place as NIPAP does (search.md §1.3). An empty
 // query is refused (1110): NIPAP has no "match all" for pools.
 std::vector<Pool> search_pools(pqxx::transaction_base& tx, Query& query,

@@ -14,9 +14,7 @@ using namespace prefix_detail;
 std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
                                     const PrefixSearchOptions& o) {
   // A prefix query needs a leaf: {} is not "everything" here (search.md §1.1).
-  if (!query.op && !query.attribute && query.children.empty()) {
-    throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
-  }
+  require_nonempty_query(query);
   SearchCompiler compiler(SearchObject::kPrefix, prefix_attributes());
   CompiledQuery compiled = compiler.compile(query);
   std::vector<std::optional<std::string>> params = std::move(compiled.params);

@@ -31,12 +31,6 @@ std::optional<PoolRow> resolve_pool(pqxx::transaction_base& tx,
   return PoolRow{r[0][0].as<int64_t>(), r[0][1].as<std::string>()};
 }
 
-Vrf resolve_vrf(pqxx::transaction_base& tx, const VrfSpec& spec) {
-  std::vector<Vrf> vrfs = list_vrfs(tx, spec);
-  if (vrfs.empty()) throw NipapError(FaultCode::kNonExistent, "No matching VRF found.");
-  return vrfs.front();
-}
-
 void lock_vrfs(pqxx::transaction_base& tx, std::vector<int64_t> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -226,41 +220,76 @@ void check_prefix_spec(const PrefixSpec& spec) {
   }
 }
 
-Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr) {
-  if (attr.avps && attr.avps->count("")) {
-    throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
-  }
-  const std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
-  if (!attr.prefix) {
+AddMode add_prefix_mode(bool prefix, bool from_pool, bool from_prefix) {
+  if (prefix ? (from_pool || from_prefix) : (from_pool == from_prefix)) {
     throw NipapError(FaultCode::kExtraneousInput,
                      "specify 'prefix' or 'from-prefix' or 'from-pool'");
   }
+  return prefix ? AddMode::kExplicit : from_pool ? AddMode::kFromPool : AddMode::kFromPrefix;
+}
+
+void require_description_or_node(bool description, bool node) {
+  if (!description && !node) {
+    throw NipapError(FaultCode::kMissingInput, "Either description or node must be specified.");
+  }
+}
+
+namespace {
+
+// add_prefix's checks in NIPAP's order (errors.md §4.3), up to the VRF.
+std::optional<PoolRow> check_before_vrf(pqxx::transaction_base& tx, const PrefixChanges& attr) {
+  if (attr.avps && attr.avps->count("")) {
+    throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
+  }
+  std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
+  add_prefix_mode(attr.prefix.has_value(), false, false);
+  return pool;
+}
+
+Prefix insert_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
+                     const std::optional<PoolRow>& pool, int64_t vrf_id);
+
+}  // namespace
+
+Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr) {
+  const std::optional<PoolRow> pool = check_before_vrf(tx, attr);
   VrfSpec default_vrf;
   default_vrf.id = 0;
   const Vrf vrf = resolve_vrf(tx, attr.vrf ? *attr.vrf : default_vrf);
   tx.exec_prepared("prefix_lock_vrf", vrf.id);
-  if (!attr.description && !attr.node) {
-    throw NipapError(FaultCode::kMissingInput, "Either description or node must be specified.");
-  }
+  return insert_prefix(tx, actor, attr, pool, vrf.id);
+}
+
+Prefix add_prefix_in_locked_vrf(pqxx::transaction_base& tx, const Actor& actor,
+                                const PrefixChanges& attr, int64_t vrf_id) {
+  const std::optional<PoolRow> pool = check_before_vrf(tx, attr);
+  return insert_prefix(tx, actor, attr, pool, vrf_id);
+}
+
+namespace {
+
+Prefix insert_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
+                     const std::optional<PoolRow>& pool, int64_t vrf_id) {
+  require_description_or_node(attr.description.has_value(), attr.node.has_value());
   const std::string expires = attr.expires ? resolve_expires(tx, *attr.expires) : "infinity";
   if (!*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
   const ParsedPrefix parsed = parse_prefix_text(tx, **attr.prefix);
   check_values(tx, attr, true);
   const std::string type = **attr.type;
-  check_hierarchy(tx, vrf.id, parsed, type, 0);
-  if (pool) check_pool_vrf(tx, pool->id, vrf.id, 0);
+  check_hierarchy(tx, vrf_id, parsed, type, 0);
+  if (pool) check_pool_vrf(tx, pool->id, vrf_id, 0);
   const std::optional<std::string> node = value_or(attr.node, std::nullopt);
   check_node(type, parsed, node);
   std::optional<std::string> country = value_or(attr.country, std::nullopt);
   if (country) country = normalize_country(*country);
-  check_duplicate(tx, vrf.id, parsed, 0);
+  check_duplicate(tx, vrf_id, parsed, 0);
 
   std::optional<std::string> tags = "{}";
   if (attr.tags) tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
   const int64_t id = translate_db_errors([&] {
     return tx
         .exec_prepared1(
-            "prefix_insert", vrf.id, parsed.cidr, type, value_or(attr.status, "assigned"),
+            "prefix_insert", vrf_id, parsed.cidr, type, value_or(attr.status, "assigned"),
             value_or(attr.description, std::nullopt), value_or(attr.comment, std::nullopt), node,
             pool ? std::optional<int64_t>(pool->id) : std::nullopt, country,
             value_or(attr.order_id, std::nullopt), value_or(attr.customer_id, std::nullopt),
@@ -283,6 +312,8 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
   }
   return added;
 }
+
+}  // namespace
 
 std::vector<Prefix> list_prefixes(pqxx::transaction_base& tx, const PrefixSpec& spec) {
   check_prefix_spec(spec);
@@ -399,8 +430,8 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
   return prefixes_by_id(tx, ids);
 }
 
-void remove_prefixes(pqxx::transaction_base& tx, const Actor& actor, const PrefixSpec& spec,
-                     bool recursive) {
+std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& actor,
+                                    const PrefixSpec& spec, bool recursive) {
   check_prefix_spec(spec);
   PrefixSpec target = spec;
   if (const auto* id = spec.find("id")) {
@@ -476,7 +507,7 @@ void remove_prefixes(pqxx::transaction_base& tx, const Actor& actor, const Prefi
           "Prohibited delete, prefix (" + orphaning[0][0].as<std::string>() + ") contains hosts.");
     }
   }
-  if (doomed.empty()) return;
+  if (doomed.empty()) return matched;
   translate_db_errors([&] { return tx.exec_prepared("prefix_delete", array_literal(doomed)); });
   for (const Prefix& p : matched) {
     write_audit(tx, actor, prefix_audit(p, "Removed prefix " + p.prefix));
@@ -486,6 +517,7 @@ void remove_prefixes(pqxx::transaction_base& tx, const Actor& actor, const Prefi
                    "Prefix " + p.prefix + " removed from pool " + p.pool_name.value_or("None")});
     }
   }
+  return matched;
 }
 
 }  // namespace prefixd

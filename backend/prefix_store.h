@@ -22,10 +22,25 @@ const std::vector<PreparedStatement>& prefix_statements();
 // and `id` must stand alone (1120). Needs no database.
 void check_prefix_spec(const PrefixSpec& spec);
 
-// Adds one prefix; attr.prefix must be set (an allocator fills it in for the
-// from-pool / from-prefix modes before calling). The VRF is attr.vrf or the
-// default VRF; authoritative_source is the actor's. Returns the new prefix.
+// add_prefix's mode (allocation.md §1): the call names exactly one of a
+// prefix, from-pool and from-prefix, else NipapError 1120 "specify 'prefix'
+// or 'from-prefix' or 'from-pool'".
+enum class AddMode { kExplicit, kFromPool, kFromPrefix };
+AddMode add_prefix_mode(bool prefix, bool from_pool, bool from_prefix);
+
+// add_prefix needs a description or a node (1110 "Either description or
+// node must be specified.").
+void require_description_or_node(bool description, bool node);
+
+// Adds one prefix; attr.prefix must be set (ops::AddPrefix fills it in for the
+// from-pool / from-prefix modes). The VRF is attr.vrf or the default VRF,
+// resolved and locked here; authoritative_source is the actor's. Returns the
+// new prefix.
 Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr);
+// The same for a caller that has resolved and locked the VRF `vrf_id`
+// (attr.vrf is not looked at).
+Prefix add_prefix_in_locked_vrf(pqxx::transaction_base& tx, const Actor& actor,
+                                const PrefixChanges& attr, int64_t vrf_id);
 
 // Prefixes matching the spec (all for an empty spec), ordered by VRF rt text
 // (default VRF first), then prefix (model.md §2.6).
@@ -37,9 +52,11 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
                                   const PrefixSpec& spec, const PrefixChanges& attr);
 
 // remove_prefix (model.md §8.1). The spec needs `id` or `prefix` (1110); an
-// unknown id is 1300. Validates everything before deleting anything.
-void remove_prefixes(pqxx::transaction_base& tx, const Actor& actor, const PrefixSpec& spec,
-                     bool recursive);
+// unknown id is 1300. Validates everything before deleting anything. Returns
+// the prefixes the spec matched, as they were (not the descendants a
+// recursive removal takes with them).
+std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& actor,
+                                    const PrefixSpec& spec, bool recursive);
 
 // search_prefix (search.md §3). `query` is rewritten in place as NIPAP does.
 std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,

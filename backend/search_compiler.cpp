@@ -103,6 +103,14 @@ CompiledQuery SearchCompiler::compile(Query& query) {
   return out;
 }
 
+void throw_missing_val1() {
+  throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
+}
+
+void require_nonempty_query(const Query& q) {
+  if (!q.op && !q.attribute && q.children.empty()) throw_missing_val1();
+}
+
 std::string SearchCompiler::bind(const QueryScalar& value) {
   params_.push_back(scalar_text(value));
   return "$" + std::to_string(next_param_++);
@@ -115,9 +123,7 @@ std::string SearchCompiler::node(Query& q, int depth) {
   }
   if (!q.op) {
     // An empty query {} where a query is required (search.md §1.1).
-    if (!q.attribute && q.children.empty()) {
-      throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
-    }
+    require_nonempty_query(q);
     throw NipapError(FaultCode::kMissingInput, "'operator' must be specified");
   }
   if (q.is_combining()) {
@@ -136,7 +142,7 @@ std::string SearchCompiler::node(Query& q, int depth) {
 }
 
 std::string SearchCompiler::leaf(Query& q) {
-  if (!q.attribute) throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
+  if (!q.attribute) throw_missing_val1();
   const SearchAttribute* attr = nullptr;
   for (const auto& a : attributes_) {
     if (a.name == *q.attribute) attr = &a;

@@ -50,6 +50,13 @@ class SearchCompiler {
   std::vector<std::optional<std::string>> params_;
 };
 
+// A query node without an attribute: 1110 "'val1' must be specified", NIPAP's
+// KeyError on 'val1'.
+[[noreturn]] void throw_missing_val1();
+// Pools and prefixes have no "match all": an empty query {} is refused with
+// throw_missing_val1 (search.md §1.1).
+void require_nonempty_query(const Query& query);
+
 // The text a scalar is bound as: what PostgreSQL parses for the cast.
 std::optional<std::string> scalar_text(const QueryScalar& value);
 

@@ -1,4 +1,5 @@
 // The table of every prepared statement, gathered from the backend modules.
+#include "backend/allocator.h"
 #include "backend/asn_store.h"
 #include "backend/db_session.h"
 #include "backend/pool_store.h"
@@ -12,7 +13,7 @@ const std::vector<PreparedStatement>& all_statements() {
   static const std::vector<PreparedStatement> kAll = [] {
     std::vector<PreparedStatement> all;
     for (const auto* module : {&user_store_statements(), &vrf_statements(), &pool_statements(),
-                               &asn_statements(), &prefix_statements()}) {
+                               &asn_statements(), &prefix_statements(), &allocator_statements()}) {
       all.insert(all.end(), module->begin(), module->end());
     }
     return all;

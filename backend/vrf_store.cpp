@@ -219,6 +219,12 @@ std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec) {
   });
 }
 
+Vrf resolve_vrf(pqxx::transaction_base& tx, const VrfSpec& spec) {
+  std::vector<Vrf> vrfs = list_vrfs(tx, spec);
+  if (vrfs.empty()) throw NipapError(FaultCode::kNonExistent, "No matching VRF found.");
+  return std::move(vrfs.front());
+}
+
 std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec,
                            const VrfChanges& attr) {
   check_avps(attr.avps);
@@ -263,7 +269,7 @@ std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const
       array_literal(ids)));
 }
 
-void remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec) {
+std::vector<Vrf> remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec) {
   if (spec.empty()) {
     throw NipapError(FaultCode::kMissingInput,
                      "a VRF specification key (id, rt or name) is required");
@@ -283,6 +289,7 @@ void remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& 
                 {vrf.id, vrf.rt, vrf.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                  "Removed vrf " + vrf.rt.value_or("None")});
   }
+  return matched;
 }
 
 std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,

@@ -22,12 +22,16 @@ std::string normalize_rt(std::string_view rt);
 
 Vrf add_vrf(pqxx::transaction_base& tx, const Actor& actor, const VrfChanges& attr);
 std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec);
+// The VRF a spec names, wherever a VRF is named by a write or an allocation:
+// throws NipapError 1300 "No matching VRF found." when there is none.
+Vrf resolve_vrf(pqxx::transaction_base& tx, const VrfSpec& spec);
 // Returns the edited VRFs as they are after the edit.
 std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec,
                            const VrfChanges& attr);
-// Removes the matched VRFs and every prefix in them. Refuses the default
-// VRF and an empty spec before touching anything.
-void remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec);
+// Removes the matched VRFs and every prefix in them; returns the VRFs as
+// they were. Refuses the default VRF and an empty spec before touching
+// anything.
+std::vector<Vrf> remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec);
 // `query` is rewritten in place as NIPAP does (search.md §1.3).
 std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,
                              const SearchOptions& options);

@@ -1,5 +1,6 @@
-// prefixd-bench-scale: per-operation latency of the backend calls the
-// daemon makes, on a database bench/generate.cpp loaded.
+// prefixd-bench-scale: per-operation latency of the backend operations the
+// daemon's method table runs (backend/*_operations.h), on a database
+// bench/generate.cpp loaded.
 //
 // Each repetition is one transaction on one connection, timed from BEGIN to
 // COMMIT (reads) or ROLLBACK (writes: every repetition sees the same data).
@@ -25,13 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "backend/allocator.h"
 #include "backend/db_session.h"
 #include "backend/errors.h"
 #include "backend/migrations.h"
-#include "backend/pool_store.h"
-#include "backend/prefix_store.h"
-#include "backend/vrf_store.h"
+#include "backend/pool_operations.h"
+#include "backend/prefix_operations.h"
+#include "backend/vrf_operations.h"
 #include "bench/generate.h"
 
 namespace prefixd::bench {
@@ -67,19 +67,10 @@ AllocationArgs from_prefix(const std::string& parent, int64_t length) {
   return args;
 }
 
-// add_prefix in an allocating mode, the way api/prefix_methods.cpp does it:
-// find the VRF, lock it, allocate, insert.
-Prefix allocate_and_add(pqxx::work& tx, const AllocationArgs& args, PrefixChanges attr) {
-  const VrfChoice vrf;
-  const int64_t vrf_id = allocation_vrf(tx, vrf, args);
-  tx.exec_params("SELECT prefixd_lock_vrf($1)", vrf_id);
-  const Allocation a = allocate(tx, vrf, args);
-  attr.prefix = std::optional<std::string>(a.prefix);
-  VrfSpec in_vrf;
-  in_vrf.id = a.vrf_id;
-  attr.vrf = in_vrf;
-  if (!attr.type) attr.type = a.default_type;
-  return add_prefix(tx, kActor, attr);
+// add_prefix as the method table runs it: the operation, in the
+// repetition's transaction.
+Prefix add(pqxx::work& tx, PrefixChanges attr, std::optional<AllocationArgs> allocation = {}) {
+  return ops::AddPrefix::run(tx, kActor, {std::move(attr), std::move(allocation)});
 }
 
 PrefixChanges described(const char* description) {
@@ -105,9 +96,8 @@ std::vector<Operation> operations(pqxx::connection& conn, int vrfs, int pools) {
 
   auto search = [](Query query, int64_t expected) {
     return [query, expected](pqxx::work& tx, int64_t) {
-      Query q = query;
-      expect(static_cast<int64_t>(search_prefixes(tx, q, PrefixSearchOptions{}).size()) == expected,
-             "search_prefix result size");
+      const auto found = ops::SearchPrefix::run(tx, kActor, {query, PrefixSearchOptions{}});
+      expect(static_cast<int64_t>(found.rows.size()) == expected, "search_prefix result size");
     };
   };
   const Query within8 = Query::leaf("contained_within_equals", "prefix", Layout::kAggregate4);
@@ -117,45 +107,48 @@ std::vector<Operation> operations(pqxx::connection& conn, int vrfs, int pools) {
          PrefixChanges attr = described("bench leaf");
          attr.prefix = std::optional<std::string>(Layout::explicit_leaf(rep));
          attr.type = std::optional<std::string>("assignment");
-         expect(add_prefix(tx, kActor, attr).indent == 1, "indent of the new leaf");
+         expect(add(tx, attr).indent == 1, "indent of the new leaf");
        }},
       {"add_prefix from pool", true,
        [](pqxx::work& tx, int64_t) {
-         const Prefix p =
-             allocate_and_add(tx, from_pool(Layout::pool_v4(0), 4), described("bench pool"));
+         const Prefix p = add(tx, described("bench pool"), from_pool(Layout::pool_v4(0), 4));
          expect(p.prefix == "10.0.200.0/24", "from-pool prefix " + p.prefix);
        }},
       {"add_prefix from parent", true,
        [](pqxx::work& tx, int64_t) {
          PrefixChanges attr = described("bench parent");
          attr.type = std::optional<std::string>("assignment");
-         const Prefix p = allocate_and_add(tx, from_prefix(Layout::kPlainSite, 24), attr);
+         const Prefix p = add(tx, attr, from_prefix(Layout::kPlainSite, 24));
          expect(p.prefix == "10.1.200.0/24", "from-parent prefix " + p.prefix);
        }},
       {"search_prefix", false, search(within8, 50)},
       {"list_vrf", false,
        [vrfs](pqxx::work& tx, int64_t) {
-         expect(static_cast<int>(list_vrfs(tx, VrfSpec{}).size()) == vrfs, "list_vrf size");
+         expect(static_cast<int>(ops::ListVrf::run(tx, kActor, VrfSpec{}).size()) == vrfs,
+                "list_vrf size");
        }},
       {"list_pool", false,
        [pools](pqxx::work& tx, int64_t) {
-         expect(static_cast<int>(list_pools(tx, PoolSpec{}).size()) == pools, "list_pool size");
+         expect(static_cast<int>(ops::ListPool::run(tx, kActor, PoolSpec{}).size()) == pools,
+                "list_pool size");
        }},
       {"find_free_prefix", false,
        [](pqxx::work& tx, int64_t) {
-         const auto found = find_free_prefix(tx, std::nullopt, from_pool(Layout::pool_v4(0), 4));
+         const auto found =
+             ops::FindFreePrefix::run(tx, kActor, {std::nullopt, from_pool(Layout::pool_v4(0), 4)});
          expect(found == std::vector<std::string>{"10.0.200.0/24"}, "find_free_prefix result");
        }},
       {"remove_prefix", true,
        [leaves](pqxx::work& tx, int64_t rep) {
          PrefixSpec spec;
          spec.terms.push_back({"id", std::to_string(leaves[rep % leaves.size()]), false});
-         remove_prefixes(tx, kActor, spec, false);
+         ops::RemovePrefix::run(tx, kActor, {spec, false});
        }},
       // Beyond the list: where the time of the ones above goes.
       {"find_free_prefix v6 pool", false,
        [](pqxx::work& tx, int64_t) {
-         const auto found = find_free_prefix(tx, std::nullopt, from_pool(Layout::pool_v6(0), 6));
+         const auto found =
+             ops::FindFreePrefix::run(tx, kActor, {std::nullopt, from_pool(Layout::pool_v6(0), 6)});
          expect(found == std::vector<std::string>{"2001:db8:0:64::/64"}, "IPv6 find_free_prefix");
        }},
       {"search_prefix vrf 0", false,
@@ -165,7 +158,7 @@ std::vector<Operation> operations(pqxx::connection& conn, int vrfs, int pools) {
        [](pqxx::work& tx, int64_t) {
          PrefixChanges attr = described("bench flat");
          attr.type = std::optional<std::string>("assignment");
-         const Prefix p = allocate_and_add(tx, from_prefix(Layout::kFlatBlock, 28), attr);
+         const Prefix p = add(tx, attr, from_prefix(Layout::kFlatBlock, 28));
          expect(p.indent == 1, "from-flat-block indent");
        }},
   };

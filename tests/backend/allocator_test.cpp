@@ -10,6 +10,7 @@
 
 #include "backend/errors.h"
 #include "backend/pool_store.h"
+#include "backend/prefix_operations.h"
 #include "backend/prefix_store.h"
 #include "backend/vrf_store.h"
 #include "tests/backend/test_database.h"
@@ -81,20 +82,21 @@ class Allocator : public DatabaseTest {
   }
 
   // add_prefix in an allocating mode as the API runs it (allocation.md §1,
-  // §7.3): the VRF's lock, the search, the insert, one transaction.
+  // §7.3): the operation takes the VRF's lock, searches and inserts in one
+  // transaction.
   static Prefix allocate_and_add(pqxx::connection& conn, VrfChoice vrf, const AllocationArgs& args,
                                  std::optional<std::string> type = std::nullopt) {
+    ops::AddPrefix::Args call;
+    call.attr.description = std::optional<std::string>("allocated");
+    if (vrf) {
+      VrfSpec named;
+      named.id = *vrf;
+      call.attr.vrf = named;
+    }
+    if (type) call.attr.type = std::optional<std::string>(*type);
+    call.allocation = args;
     pqxx::work tx(conn);
-    tx.exec_params("SELECT prefixd_lock_vrf($1)", allocation_vrf(tx, vrf, args));
-    const Allocation a = allocate(tx, vrf, args);
-    PrefixChanges attr;
-    attr.prefix = std::optional<std::string>(a.prefix);
-    attr.description = std::optional<std::string>("allocated");
-    VrfSpec in_vrf;
-    in_vrf.id = a.vrf_id;
-    attr.vrf = in_vrf;
-    attr.type = std::optional<std::optional<std::string>>(type ? type : a.default_type);
-    Prefix p = add_prefix(tx, actor(), attr);
+    Prefix p = ops::AddPrefix::run(tx, actor(), call);
     tx.commit();
     return p;
   }
@@ -109,6 +111,24 @@ class Allocator : public DatabaseTest {
     return fault_of([&] { find(vrf, args); });
   }
 };
+
+// Each call plans its allocation once: add_prefix's allocating modes (which
+// lock the VRF first) and find_free_prefix alike.
+TEST_F(Allocator, PlanIsComputedOncePerCall) {
+  pool("once", "assignment", 24, 48);
+  add("10.9.0.0/16", "reservation", 0, "once");
+  const uint64_t start = allocation_plans_computed();
+  EXPECT_EQ(allocate_and_add(std::nullopt, from_pool("once", 4)).prefix, "10.9.0.0/24");
+  EXPECT_EQ(allocation_plans_computed() - start, 1u);
+  EXPECT_EQ(allocate_and_add(VrfChoice(0), from_prefix({"10.9.0.0/16"}, 24), "assignment").prefix,
+            "10.9.1.0/24");
+  EXPECT_EQ(allocation_plans_computed() - start, 2u);
+  EXPECT_EQ(find(std::nullopt, from_pool("once", 4)), Strings{"10.9.2.0/24"});
+  EXPECT_EQ(allocation_plans_computed() - start, 3u);
+  // A refusal found while planning is still one plan.
+  EXPECT_EQ(allocate_fault(std::nullopt, from_prefix({"10.9.0.0/16"}, 33)).first, 1200);
+  EXPECT_EQ(allocation_plans_computed() - start, 4u);
+}
 
 // allocation.md §3 and the typical setups of its table: the pool's implied
 // VRF, its default type and length; the result is a child of the member,

@@ -1,0 +1,76 @@
+// The prefix methods and find_free_prefix as operations (spec/xmlrpc.md
+// §5.4; backend/operation.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/allocator.h"
+#include "backend/operation.h"
+
+namespace prefixd::ops {
+
+// add_prefix in all its modes (spec/allocation.md §1): explicit (attr.prefix
+// set, no allocation), from-pool or from-prefix (`allocation` set): the VRF
+// resolved and locked once, the allocation planned once, the pool's default
+// type applied when attr has no type, then the insert with its checks.
+struct AddPrefix : Operation<Effect::kWrite, Shape::kTransaction> {
+  struct Args {
+    PrefixChanges attr;
+    std::optional<AllocationArgs> allocation;
+  };
+  using Result = Prefix;
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
+};
+
+struct ListPrefix : Operation<Effect::kRead, Shape::kStatement> {
+  using Args = PrefixSpec;  // empty: every prefix
+  using Result = std::vector<Prefix>;
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& spec);
+};
+
+struct EditPrefix : Operation<Effect::kWrite, Shape::kTransaction> {
+  struct Args {
+    PrefixSpec prefix;
+    PrefixChanges attr;
+  };
+  using Result = std::vector<Prefix>;  // as they are after the edit, in search order
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
+};
+
+struct RemovePrefix : Operation<Effect::kWrite, Shape::kTransaction> {
+  struct Args {
+    PrefixSpec prefix;
+    bool recursive = false;
+  };
+  // The prefixes the spec matched, as they were (not the descendants a
+  // recursive removal takes with them).
+  using Result = std::vector<Prefix>;
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
+};
+
+// search_prefix: one statement, unless parent_prefix needs the parent looked
+// up first.
+struct SearchPrefix : Operation<Effect::kRead, Shape::kStatement> {
+  struct Args {
+    Query query;
+    PrefixSearchOptions options;
+  };
+  using Result = Found<Prefix>;
+  static Shape shape(const Args& args) {
+    return args.options.parent_prefix ? Shape::kTransaction : Shape::kStatement;
+  }
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
+};
+
+struct FindFreePrefix : Operation<Effect::kRead, Shape::kTransaction> {
+  struct Args {
+    std::optional<VrfSpec> vrf;  // none named: see allocation.md §5.1
+    AllocationArgs args;
+  };
+  using Result = std::vector<std::string>;  // inet text, lowest first
+  static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
+};
+
+}  // namespace prefixd::ops
