@@ -18,7 +18,7 @@ namespace {
 
 AuthenticatedUser LocalAuthBackend::check_password(const std::string& login,
                                                    const std::string& password, DbSession& db) {
-  auto user = db.run_read([&](pqxx::nontransaction& tx) { return find_user(tx, login); });
+  auto user = find_user(db, login);
   // Every rejection spends one yescrypt verification, as a success does.
   if (!user) {
     verify_nothing(password);
@@ -35,9 +35,7 @@ AuthenticatedUser LocalAuthBackend::check_password(const std::string& login,
     // login: the password was right, and the next login tries again.
     try {
       const std::string hash = hash_password(password);
-      if (db.run([&](pqxx::work& tx) {
-            return upgrade_legacy_hash(tx, login, *user->legacy, hash);
-          })) {
+      if (upgrade_legacy_hash(db, login, *user->legacy, hash)) {
         spdlog::info("user '{}': NIPAP password hash replaced by yescrypt", login);
       }
     } catch (const std::exception& e) {

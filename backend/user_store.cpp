@@ -57,6 +57,10 @@ std::optional<User> find_user(pqxx::transaction_base& tx, const std::string& use
   return row_to_user(r[0]);
 }
 
+std::optional<User> find_user(DbSession& db, const std::string& username) {
+  return db.run_read([&](pqxx::transaction_base& tx) { return find_user(tx, username); });
+}
+
 std::vector<User> list_users(pqxx::transaction_base& tx) {
   std::vector<User> users;
   for (const auto& row : tx.exec_prepared("user_list")) users.push_back(row_to_user(row));
@@ -84,6 +88,13 @@ bool upgrade_legacy_hash(pqxx::transaction_base& tx, const std::string& username
                          const LegacyHash& old, const std::string& password_hash) {
   return tx.exec_prepared("user_upgrade_legacy", username, old.salt, old.sha1_hex, password_hash)
              .affected_rows() > 0;
+}
+
+bool upgrade_legacy_hash(DbSession& db, const std::string& username, const LegacyHash& old,
+                         const std::string& password_hash) {
+  return db.run([&](pqxx::transaction_base& tx) {
+    return upgrade_legacy_hash(tx, username, old, password_hash);
+  });
 }
 
 void import_legacy_user(pqxx::transaction_base& tx, const User& user) {

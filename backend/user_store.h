@@ -32,6 +32,8 @@ const std::vector<PreparedStatement>& user_store_statements();
 
 // Reads one account by exact (case-sensitive) name.
 std::optional<User> find_user(pqxx::transaction_base& tx, const std::string& username);
+// The same on a worker's session, as the single statement it is.
+std::optional<User> find_user(DbSession& db, const std::string& username);
 std::vector<User> list_users(pqxx::transaction_base& tx);
 // Throws NipapError(kDuplicate) when the name is taken.
 void add_user(pqxx::transaction_base& tx, const User& user);
@@ -44,6 +46,9 @@ bool set_password_hash(pqxx::transaction_base& tx, const std::string& username,
 // no longer holds `old` (changed or removed meanwhile).
 bool upgrade_legacy_hash(pqxx::transaction_base& tx, const std::string& username,
                          const LegacyHash& old, const std::string& password_hash);
+// The same in a transaction of its own on a worker's session.
+bool upgrade_legacy_hash(DbSession& db, const std::string& username, const LegacyHash& old,
+                         const std::string& password_hash);
 // Creates or updates an account from NIPAP's local_auth.db. An existing
 // account keeps a crypt(3) password (an import never downgrades one); an
 // account that still holds a legacy hash gets the file's.
