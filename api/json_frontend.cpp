@@ -6,8 +6,13 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "api/asn_methods.h"
+#include "api/model_writer.h"
 #include "api/openapi.h"
+#include "api/pool_methods.h"
+#include "api/prefix_methods.h"
 #include "api/rest_frontend.h"
+#include "api/vrf_methods.h"
 
 namespace prefixd::api {
 
@@ -170,33 +175,37 @@ class JsonFrontend::Route {
         outcome_(outcome) {}
 
   // Calls `name` with `args` (auth defaulted), its result into `out`.
-  void call(const std::string& name, Value::Struct args, ValueWriter& out) {
-    const MethodDef* method = find_api_method(name);
-    if (method == nullptr) throw std::logic_error("resource route names no method " + name);
-    outcome_.method = method->name;
-    default_auth(args);
-    std::vector<Value> params;
-    params.push_back(Value::structure(std::move(args)));
-    call_api_method(*method, params, credentials_, services_, out);
+  void call(std::string_view name, Value::Struct args, ValueWriter& out) {
+    std::vector<Value> params = envelope(name, std::move(args));
+    call_api_method(*find_api_method(name), params, credentials_, services_, out);
   }
-  Value capture(const std::string& name, Value::Struct args) {
-    ValueTreeWriter tree;
-    call(name, std::move(args), tree);
-    return std::move(tree.result());
-  }
-  // The object {id} names (list_<object>), or 404.
-  Value find_one(const JsonResource& res, int64_t id) {
-    Value found = capture("list_" + std::string(res.object),
-                          {{std::string(res.object),
-                            Value::structure({{std::string(res.key), Value::integer(id)}})}});
-    if (!found.is_array() || found.as_array().empty()) throw no_such(res, id);
-    return std::move(found.as_array().front());
+
+  // Calls `name`, whose operation is Op and decoder Decode, and returns the
+  // operation's result for the route to write.
+  template <typename Op, auto Decode>
+  typename Op::Result run(std::string_view name, Value::Struct args) {
+    std::vector<Value> params = envelope(name, std::move(args));
+    CallContext ctx = open_call(*find_api_method(name), params, credentials_, services_);
+    return run_operation<Op>(ctx, Decode(params[0].as_struct()));
   }
 
   QueryParams params;
   JsonWriter& writer;
 
  private:
+  // The call's parameters, `auth` defaulted; records the method for the log.
+  std::vector<Value> envelope(std::string_view name, Value::Struct args) {
+    const MethodDef* method = find_api_method(name);
+    if (method == nullptr) {
+      throw std::logic_error("resource route names no method " + std::string(name));
+    }
+    outcome_.method = method->name;
+    default_auth(args);
+    std::vector<Value> params;
+    params.push_back(Value::structure(std::move(args)));
+    return params;
+  }
+
   ApiServices& services_;
   Credentials credentials_;
   CallOutcome& outcome_;
@@ -378,31 +387,108 @@ int64_t path_id(std::string_view id, const JsonResource& res) {
 
 }  // namespace
 
+namespace {
+
+// The operations behind the item routes of one collection, and how an item
+// is written: as list_<object> shows it (GET, DELETE) and as edit_<object>
+// does (PATCH).
+struct VrfItem {
+  using List = ops::ListVrf;
+  using Edit = ops::EditVrf;
+  using Remove = ops::RemoveVrf;
+  static constexpr auto decode_list = decode_list_vrf;
+  static constexpr auto decode_edit = decode_edit_vrf;
+  static constexpr auto decode_remove = decode_remove_vrf;
+  static void write_listed(ValueWriter& out, const Vrf& v) { write_vrf(out, v); }
+  static void write_edited(ValueWriter& out, const Vrf& v) { write_vrf(out, v); }
+};
+
+struct PoolItem {
+  using List = ops::ListPool;
+  using Edit = ops::EditPool;
+  using Remove = ops::RemovePool;
+  static constexpr auto decode_list = decode_list_pool;
+  static constexpr auto decode_edit = decode_edit_pool;
+  static constexpr auto decode_remove = decode_remove_pool;
+  static void write_listed(ValueWriter& out, const Pool& p) { write_pool(out, p, false); }
+  static void write_edited(ValueWriter& out, const Pool& p) { write_pool(out, p, true); }
+};
+
+struct PrefixItem {
+  using List = ops::ListPrefix;
+  using Edit = ops::EditPrefix;
+  using Remove = ops::RemovePrefix;
+  static constexpr auto decode_list = decode_list_prefix;
+  static constexpr auto decode_edit = decode_edit_prefix;
+  static constexpr auto decode_remove = decode_remove_prefix;
+  static void write_listed(ValueWriter& out, const Prefix& p) {
+    write_prefix(out, p, PrefixShape::kList);
+  }
+  static void write_edited(ValueWriter& out, const Prefix& p) {
+    write_prefix(out, p, PrefixShape::kSearch);
+  }
+};
+
+struct AsnItem {
+  using List = ops::ListAsn;
+  using Edit = ops::EditAsn;
+  using Remove = ops::RemoveAsn;
+  static constexpr auto decode_list = decode_list_asn;
+  static constexpr auto decode_edit = decode_edit_asn;
+  static constexpr auto decode_remove = decode_remove_asn;
+  static void write_listed(ValueWriter& out, const Asn& a) { write_asn(out, a); }
+  static void write_edited(ValueWriter& out, const Asn& a) { write_asn(out, a); }
+};
+
+}  // namespace
+
 int JsonFrontend::serve_item(const HttpRequest& request, Route& r, const JsonResource& res,
                              std::string_view id_text) {
-  const std::string object(res.object);
   const int64_t id = path_id(id_text, res);
-  auto spec = [&] { return Value::structure({{std::string(res.key), Value::integer(id)}}); };
+  if (res.collection == "vrfs") return serve_item_of<VrfItem>(request, r, res, id);
+  if (res.collection == "pools") return serve_item_of<PoolItem>(request, r, res, id);
+  if (res.collection == "prefixes") return serve_item_of<PrefixItem>(request, r, res, id);
+  return serve_item_of<AsnItem>(request, r, res, id);
+}
+
+template <typename Item>
+int JsonFrontend::serve_item_of(const HttpRequest& request, Route& r, const JsonResource& res,
+                                int64_t id) {
+  const std::string object(res.object);
+  const Value spec = Value::structure({{std::string(res.key), Value::integer(id)}});
   if (request.method == "GET") {
     r.params.allow_only({"pretty"});
-    r.writer.write(r.find_one(res, id));
+    const auto found =
+        r.run<typename Item::List, Item::decode_list>("list_" + object, {{object, spec}});
+    if (found.empty()) throw no_such(res, id);
+    Item::write_listed(r.writer, found.front());
   } else if (request.method == "PATCH") {
     r.params.allow_only({"pretty"});
-    Value edited = r.capture("edit_" + object, {{object, spec()}, {"attr", body_object(request)}});
-    if (!edited.is_array() || edited.as_array().empty()) throw no_such(res, id);
-    r.writer.write(edited.as_array().front());
+    const auto edited = r.run<typename Item::Edit, Item::decode_edit>(
+        "edit_" + object, {{object, spec}, {"attr", body_object(request)}});
+    if (edited.empty()) throw no_such(res, id);
+    Item::write_edited(r.writer, edited.front());
   } else {
-    // DELETE answers the object as it was; removing nothing is a 404.
-    Value::Struct args{{object, spec()}};
+    // DELETE answers the object as it was, from the removal itself;
+    // removing nothing is a 404.
+    Value::Struct args{{object, spec}};
     if (res.collection == "prefixes") {
       r.params.allow_only({"recursive", "pretty"});
       args.emplace("recursive", Value::boolean(r.params.flag("recursive")));
     } else {
       r.params.allow_only({"pretty"});
     }
-    Value removed = r.find_one(res, id);
-    r.capture("remove_" + object, std::move(args));
-    r.writer.write(removed);
+    typename Item::Remove::Result removed;
+    try {
+      removed =
+          r.run<typename Item::Remove, Item::decode_remove>("remove_" + object, std::move(args));
+    } catch (const NipapError& e) {
+      // remove_prefix's own word for an unknown id (model.md §8.1).
+      if (e.code() == FaultCode::kNonExistent) throw no_such(res, id);
+      throw;
+    }
+    if (removed.empty()) throw no_such(res, id);
+    Item::write_listed(r.writer, removed.front());
   }
   return 200;
 }
@@ -416,17 +502,16 @@ int JsonFrontend::serve_free(Route& r, std::string_view id_text) {
     throw NipapError(FaultCode::kMissingInput, "query parameter 'prefix_length' is required");
   }
   const auto count = r.params.integer("count", 1);
-  const Value parent = r.find_one(res, id);
-  const Value* prefix = parent.find("prefix");
-  const Value* vrf_id = parent.find("vrf_id");
-  if (prefix == nullptr || vrf_id == nullptr) throw std::logic_error("list_prefix without prefix");
-  Value::Struct args{{"from-prefix", Value::array({*prefix})},
+  const auto parents = r.run<ops::ListPrefix, decode_list_prefix>(
+      "list_prefix", {{"prefix", Value::structure({{"id", Value::integer(id)}})}});
+  if (parents.empty()) throw no_such(res, id);
+  Value::Struct args{{"from-prefix", Value::array({Value::string(parents.front().prefix)})},
                      {"prefix_length", Value::integer(*length)}};
   if (count) args.emplace("count", Value::integer(*count));
-  r.call(
-      "find_free_prefix",
-      {{"args", Value::structure(std::move(args))}, {"vrf", Value::structure({{"id", *vrf_id}})}},
-      r.writer);
+  r.call("find_free_prefix",
+         {{"args", Value::structure(std::move(args))},
+          {"vrf", Value::structure({{"id", Value::integer(parents.front().vrf_id)}})}},
+         r.writer);
   return 200;
 }
 

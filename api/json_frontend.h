@@ -51,6 +51,8 @@ class JsonFrontend {
   int serve_collection(const HttpRequest& request, Route& r, const JsonResource& res);
   int serve_item(const HttpRequest& request, Route& r, const JsonResource& res,
                  std::string_view id);
+  template <typename Item>
+  int serve_item_of(const HttpRequest& request, Route& r, const JsonResource& res, int64_t id);
   int serve_free(Route& r, std::string_view id);
   Value body_object(const HttpRequest& request) const;
 

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "api/model_writer.h"
+#include "api/prefix_methods.h"
 #include "api/wire_decode.h"
 #include "backend/errors.h"
 
@@ -266,121 +268,37 @@ Value auth_options(const HttpRequest& request) {
   return Value::structure(std::move(auth));
 }
 
-bool is_authentication_fault(const NipapError& e) {
-  return e.code() == FaultCode::kAuth || e.code() == FaultCode::kAuthentication;
-}
-
-// Forwards only the value of one member of the top-level struct (the
-// `result` of search_prefix), so a search streams straight into the body.
-class MemberWriter final : public ValueWriter {
- public:
-  MemberWriter(ValueWriter& inner, std::string_view key) : inner_(inner), key_(key) {}
-
-  void write_nil() override {
-    if (passing()) inner_.write_nil();
-  }
-  void write_bool(bool b) override {
-    if (passing()) inner_.write_bool(b);
-  }
-  void write_int(int64_t i) override {
-    if (passing()) inner_.write_int(i);
-  }
-  void write_big_integer(std::string_view digits) override {
-    if (passing()) inner_.write_big_integer(digits);
-  }
-  void write_double(double d) override {
-    if (passing()) inner_.write_double(d);
-  }
-  void write_string(std::string_view s) override {
-    if (passing()) inner_.write_string(s);
-  }
-  void write_datetime(std::string_view t) override {
-    if (passing()) inner_.write_datetime(t);
-  }
-  void write_binary(std::string_view bytes) override {
-    if (passing()) inner_.write_binary(bytes);
-  }
-  void begin_array() override {
-    if (passing()) inner_.begin_array();
-    ++depth_;
-  }
-  void end_array() override {
-    --depth_;
-    if (passing()) inner_.end_array();
-  }
-  void begin_struct() override {
-    if (passing()) inner_.begin_struct();
-    ++depth_;
-  }
-  void write_key(std::string_view key) override {
-    if (depth_ == 1) {
-      selected_ = key == key_;
-    } else if (passing()) {
-      inner_.write_key(key);
-    }
-  }
-  void end_struct() override {
-    --depth_;
-    if (passing()) inner_.end_struct();
-  }
-
- private:
-  // Inside the selected member's value (depth 0 is outside the top-level struct).
-  bool passing() const { return selected_ && depth_ >= 1; }
-
-  ValueWriter& inner_;
-  std::string_view key_;
-  int depth_ = 0;
-  bool selected_ = false;
-};
-
-// DELETE's answer (rest.md §7): NIPAP's backend replaces an `id` in the spec
-// by the prefix's address and VRF before removing it, and the spec is sent
-// back. The prefix is looked up with list_prefix first; when that finds
-// nothing or fails, remove_prefix reports the problem.
-Value removed_spec(const Value::Struct& args, const Credentials& credentials,
-                   ApiServices& services) {
-  const Value& spec = args.at("prefix");
-  if (spec.find("id") == nullptr) return spec;
-  std::string listed;
-  try {
-    JsonWriter w(listed);
-    const Value::Struct list_args{{"auth", args.at("auth")}, {"prefix", spec}};
-    call_api_method(*find_api_method("list_prefix"), {Value::structure(list_args)}, credentials,
-                    services, w);
-  } catch (const NipapError& e) {
-    if (is_authentication_fault(e)) throw;
-    return spec;
-  }
-  const Value rows = parse_json(listed, JsonLimits{});
-  if (!rows.is_array() || rows.as_array().empty()) return spec;
-  const Value* prefix = rows.as_array().front().find("prefix");
-  const Value* vrf_id = rows.as_array().front().find("vrf_id");
-  if (prefix == nullptr || vrf_id == nullptr) return spec;
-  return Value::structure({{"prefix", *prefix}, {"vrf_id", *vrf_id}});
-}
-
 void run(const RestCall& call, Value auth, const Credentials& credentials, ApiServices& services,
          std::string& out) {
-  Value::Struct args = call.args;
-  args["auth"] = std::move(auth);
+  std::vector<Value> params;
+  params.push_back(Value::structure(call.args));
+  params[0].as_struct()["auth"] = std::move(auth);
   const MethodDef& method = *find_api_method(call.method);
+  const Value::Struct& args = params[0].as_struct();
   JsonWriter json(out);
   switch (call.answer) {
     case Answer::kResult:
-      call_api_method(method, {Value::structure(std::move(args))}, credentials, services, json);
+      call_api_method(method, params, credentials, services, json);
       break;
     case Answer::kResultList: {
-      MemberWriter result(json, "result");
-      call_api_method(method, {Value::structure(std::move(args))}, credentials, services, result);
+      CallContext ctx = open_call(method, params, credentials, services);
+      const auto found = run_operation<ops::SearchPrefix>(ctx, decode_search_prefix(args));
+      write_prefixes(json, found.rows, PrefixShape::kSearch);
       break;
     }
     case Answer::kSpec: {
-      const Value spec = removed_spec(args, credentials, services);
-      std::string ignored;  // remove_prefix answers nil
-      JsonWriter nil(ignored);
-      call_api_method(method, {Value::structure(std::move(args))}, credentials, services, nil);
-      json.write(spec);
+      // DELETE's answer (rest.md §7): NIPAP's backend replaces an `id` in
+      // the spec by the prefix's address and VRF before removing it, and
+      // the spec is sent back.
+      CallContext ctx = open_call(method, params, credentials, services);
+      const auto removed = run_operation<ops::RemovePrefix>(ctx, decode_remove_prefix(args));
+      const Value& spec = args.at("prefix");
+      if (spec.find("id") == nullptr || removed.empty()) {
+        json.write(spec);
+      } else {
+        json.write(Value::structure({{"prefix", Value::string(removed.front().prefix)},
+                                     {"vrf_id", Value::integer(removed.front().vrf_id)}}));
+      }
       break;
     }
   }
