@@ -3,36 +3,67 @@
 #include <poll.h>
 
 #include <spdlog/spdlog.h>
+#include <cstdio>
+#include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backend/migrations.h"
 
 namespace prefixd {
 
+namespace {
+
+// The name a statement text is prepared under: the same text gets the same
+// name on every connection, so no connection can hold a name for other text.
+std::string cached_statement_name(const std::string& sql) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (const char c : sql) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char name[32];
+  std::snprintf(name, sizeof name, "prefixd_cached_%016llx", static_cast<unsigned long long>(hash));
+  return name;
+}
+
+// How many texts each live connection has prepared (the definitions
+// themselves live in the connection object, which libpqxx re-prepares after
+// a reconnect). A connection is told apart from one that reuses its address
+// by the server process it talks to.
+struct CachedCount {
+  int backend_pid = 0;
+  std::unordered_set<std::string> names;
+};
+
+}  // namespace
+
 pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
                          const std::vector<std::optional<std::string>>& params) {
-  // One cache per thread (a worker has one thread and one connection at a
-  // time); a new connection, told apart by its address and backend pid,
-  // starts empty.
-  thread_local const void* cache_connection = nullptr;
-  thread_local int cache_pid = 0;
-  thread_local std::unordered_map<std::string, std::string> names;
+  static std::mutex mutex;
+  static std::unordered_map<const void*, CachedCount> counts;
   pqxx::connection_base& conn = tx.conn();
-  if (&conn != cache_connection || conn.backendpid() != cache_pid) {
-    names.clear();
-    cache_connection = &conn;
-    cache_pid = conn.backendpid();
-  }
-  auto it = names.find(sql);
-  if (it == names.end()) {
-    if (names.size() >= kMaxCachedStatements) {
-      return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  const std::string name = cached_statement_name(sql);
+  bool prepared = false;
+  {
+    std::lock_guard lock(mutex);
+    // Entries of connections long gone only cost memory: keep a bounded few.
+    if (counts.size() > 64 && !counts.count(&conn)) counts.clear();
+    CachedCount& mine = counts[&conn];
+    if (mine.backend_pid != conn.backendpid()) mine = CachedCount{conn.backendpid(), {}};
+    prepared = mine.names.count(name) > 0;
+    if (!prepared && mine.names.size() < kMaxCachedStatements) {
+      mine.names.insert(name);
+      prepared = true;
+      // Declares it on this connection; libpqxx prepares it with the first
+      // execution and refuses another text under the same name.
+      try {
+        conn.prepare(name, sql);
+      } catch (const pqxx::argument_error&) {
+        mine.names.erase(name);  // a hash collision: this text runs unprepared
+        prepared = false;
+      }
     }
-    std::string name = "prefixd_cached_" + std::to_string(names.size());
-    conn.prepare(name, sql);
-    it = names.emplace(sql, std::move(name)).first;
   }
-  return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params));
+  if (!prepared) return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params));
 }
 
 void declare_statements(pqxx::connection& conn, bool verify) {

@@ -31,10 +31,12 @@ const std::vector<PreparedStatement>& all_statements();
 void declare_statements(pqxx::connection& conn, bool verify);
 
 // Runs `sql` as a prepared statement of tx's connection, preparing it the
-// first time this connection sees that text. For statements whose text is
+// first time that connection sees the text. For statements whose text is
 // built per request from a few shapes (searches): planning them for every
-// call cost as much as running them. At most kMaxCachedStatements texts are
-// kept per connection; beyond that it falls back to exec_params.
+// call cost as much as running them. The statement's name is derived from
+// its text, so connections used alternately by one thread never disagree
+// about what a name means. At most kMaxCachedStatements texts are prepared
+// per connection; beyond that it falls back to exec_params. Thread-safe.
 pqxx::result exec_cached(pqxx::transaction_base& tx, const std::string& sql,
                          const std::vector<std::optional<std::string>>& params);
 inline constexpr std::size_t kMaxCachedStatements = 256;

@@ -321,5 +321,34 @@ TEST_F(Schema, Errors_2_5_ConnectionClosedWhileIdleIsReplacedBeforeTheCall) {
   EXPECT_NE(after, pid);
 }
 
+// The statement cache belongs to the connection: one thread using two
+// connections in turn, each preparing different texts in a different order,
+// gets every statement's own answer (a per-thread cache named them by
+// arrival, so the second connection met "prefixd_cached_0" for other text).
+TEST_F(Schema, StatementCacheBelongsToTheConnection) {
+  pqxx::connection first("dbname=" + name_);
+  pqxx::connection second("dbname=" + name_);
+  const std::string plus = "SELECT $1::integer + 1";
+  const std::string times = "SELECT $1::integer * 10";
+  auto run = [](pqxx::connection& conn, const std::string& sql, int value) {
+    pqxx::work tx(conn);
+    const int out = exec_cached(tx, sql, {std::to_string(value)})[0][0].as<int>();
+    tx.commit();
+    return out;
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(run(first, plus, round), round + 1);
+    EXPECT_EQ(run(second, times, round), round * 10);
+    EXPECT_EQ(run(second, plus, round), round + 1);
+    EXPECT_EQ(run(first, times, round), round * 10);
+  }
+  // Each text was planned once per connection and reused after.
+  pqxx::work tx(second);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE "
+                     "'prefixd_cached_%'")[0]
+                .as<int>(),
+            2);
+}
+
 }  // namespace
 }  // namespace prefixd
