@@ -9,9 +9,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,19 +19,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "api/metrics.h"
-#include "backend/db_session.h"
 #include "backend/migrations.h"
 #include "backend/version.h"
 #include "daemon/event_supervisor.h"
 #include "daemon/logging.h"
 #include "daemon/process_title.h"
+#include "daemon/readiness.h"
 #include "daemon/worker.h"
 #include "daemon/worker_slots.h"
 
@@ -40,6 +40,16 @@ namespace prefixd::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A worker that has not said it serves after this long is reported (and, in
+// a reload, given up on).
+constexpr std::chrono::seconds kReadyTimeout{15};
+// The database checker's exit status: 0 reachable, schema known, event
+// triggers set; kUnknownSchema "this database must not be served";
+// kUnreachable the workers will keep trying.
+constexpr int kUnknownSchema = 3;
+constexpr int kUnreachable = 4;
 
 class StartupError : public std::runtime_error {
  public:
@@ -79,86 +89,6 @@ int bind_listener(const ListenAddress& address) {
   return fd;
 }
 
-// systemd's readiness protocol (sd_notify(3)) spoken directly: one datagram
-// per state change to $NOTIFY_SOCKET, a socket path or, after '@', an
-// abstract name. Without NOTIFY_SOCKET it does nothing.
-class Notifier {
- public:
-  Notifier() {
-    const char* path = std::getenv("NOTIFY_SOCKET");
-    if (path != nullptr && (path[0] == '/' || path[0] == '@') &&
-        std::strlen(path) < sizeof(sockaddr_un::sun_path)) {
-      path_ = path;
-    }
-    // The workers must not speak for the service.
-    unsetenv("NOTIFY_SOCKET");
-  }
-  bool enabled() const { return !path_.empty(); }
-
-  void send(const std::string& message) const {
-    if (path_.empty()) return;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path_.data(), path_.size());
-    if (path_[0] == '@') addr.sun_path[0] = '\0';
-    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path_.size());
-    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
-                         reinterpret_cast<const sockaddr*>(&addr), length) < 0) {
-      spdlog::warn("cannot notify the service manager at {}: {}", path_, errno_text());
-    }
-    if (fd >= 0) close(fd);
-  }
-
- private:
-  std::string path_;
-};
-
-std::string monotonic_usec() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::to_string(static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000);
-}
-
-// True when GET /healthz on the daemon's own listen address answers 200.
-bool health_ok(const ListenAddress& listen) {
-  std::string host = listen.host;
-  if (host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(listen.port).c_str(), &hints, &res) != 0) {
-    return false;
-  }
-  const int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  bool ok = false;
-  if (fd >= 0) {
-    const timeval timeout{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    const std::string request = "GET /healthz HTTP/1.0\r\nHost: " + listen.text() +
-                                "\r\nUser-Agent: prefixd-master\r\n\r\n";
-    if (connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-      std::string head;
-      char buf[256];
-      ssize_t n;
-      while (head.find('\n') == std::string::npos && head.size() < 4096 &&
-             (n = recv(fd, buf, sizeof buf, 0)) > 0) {
-        head.append(buf, static_cast<size_t>(n));
-      }
-      ok = head.rfind("HTTP/1.", 0) == 0 && head.size() > 12 && head.compare(8, 5, " 200 ") == 0;
-    }
-    close(fd);
-  }
-  freeaddrinfo(res);
-  return ok;
-}
-
 struct Slot {
   int listen_fd = -1;
   int handoff_receive = -1;
@@ -170,8 +100,24 @@ struct Child {
   int slot;
   bool retiring = false;
   Clock::time_point started;
+  int ready_fd = -1;  // open until the worker says it serves (or dies)
+  bool ready = false;
 };
 
+// A reload in progress: slots are replaced one at a time, each new worker
+// serving before the old one of its slot drains (no queued connection is
+// lost). The master's loop drives it; signals are handled meanwhile.
+struct Reload {
+  int slot = 0;
+  int old_count = 0;
+  int new_count = 0;
+  pid_t pending = 0;  // the new worker of `slot`, until it serves
+  std::vector<pid_t> replaced;
+};
+
+// The master never blocks: every wait (for workers to start, for the
+// database check, for /healthz) is an event of its one poll loop, so it
+// answers signals at once whatever its workers or the database do.
 class Master {
  public:
   Master(Config config, MasterOptions options)
@@ -181,15 +127,28 @@ class Master {
  private:
   void open_slot(int index);
   void close_slot(int index);
-  std::optional<pid_t> spawn(int slot, bool wait_ready);
+  std::optional<pid_t> spawn(int slot);
+  void start_schema_check();
+  void wait_for_events();
+  void read_signals();
+  void on_ready_pipe(Child& child);
+  void on_worker_ready(const Child& child);
+  void check_ready_timeouts();
   void reap();
   void respawn_due();
-  void reload();
-  int shutdown();
+  void begin_reload();
+  void advance_reload();
+  void abort_reload(const std::string& why);
+  void finish_reload();
+  void reload_done();
+  int shutdown(int status);
   void write_pid_file();
   void drop_privileges();
   bool slot_has_live_child(int slot) const;
+  bool slot_serves(int slot) const;
+  void check_serving();
   void check_ready();
+  Child* child(pid_t pid);
   void close_inherited_fds();
 
   Config config_;
@@ -202,39 +161,22 @@ class Master {
   std::vector<Slot> slots_;
   std::vector<Child> children_;
   std::map<int, Clock::time_point> respawn_at_;
-  std::map<int, std::chrono::milliseconds> backoff_;
+  std::map<int, milliseconds> backoff_;
   int pid_fd_ = -1;
+  int signal_fd_ = -1;
+  bool terminate_ = false;
+  bool hangup_ = false;
+  bool serving_logged_ = false;
+  pid_t schema_checker_ = 0;
+  bool unknown_schema_ = false;
+  std::optional<Reload> reload_;
+  bool reload_again_ = false;
   Notifier notifier_;
   bool ready_ = false;
+  std::unique_ptr<HealthProbe> probe_;
   Clock::time_point next_health_check_;
-  std::chrono::milliseconds health_interval_{100};
+  milliseconds health_interval_{100};
 };
-
-// READY=1 goes out once the workers serve and /healthz answers 200 (a
-// worker reaches the database); until then /healthz is polled with growing
-// pauses, so a database that is still starting delays readiness, not start-up.
-void Master::check_ready() {
-  if (ready_ || !notifier_.enabled() || Clock::now() < next_health_check_) return;
-  // Every worker must reach the database, not just the one that happens to
-  // answer the master's own /healthz request.
-  bool all_ok = true;
-  for (int i = 0; i < shared_->active_slots.load(); ++i) {
-    all_ok = all_ok && shared_->slots[i].database_ok.load() == 1;
-  }
-  if (all_ok && health_ok(config_.listen)) {
-    ready_ = true;
-    spdlog::info("ready: /healthz answers 200");
-    notifier_.send("READY=1\nMAINPID=" + std::to_string(getpid()) + "\nSTATUS=serving on http://" +
-                   config_.listen.text() + " with " + std::to_string(shared_->active_slots.load()) +
-                   " worker(s)");
-    return;
-  }
-  if (health_interval_ == std::chrono::milliseconds(100)) {
-    notifier_.send("STATUS=waiting for /healthz to answer 200 (is the database reachable?)");
-  }
-  next_health_check_ = Clock::now() + health_interval_;
-  health_interval_ = std::min(health_interval_ * 3 / 2, std::chrono::milliseconds(2000));
-}
 
 // In a non-worker child: the master's sockets and pid file must not stay
 // open there (a retired slot's socket would keep queueing connections).
@@ -246,6 +188,49 @@ void Master::close_inherited_fds() {
   }
   if (metrics_fd_ >= 0) close(metrics_fd_);
   if (pid_fd_ >= 0) close(pid_fd_);
+}
+
+Child* Master::child(pid_t pid) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [&](const Child& c) { return c.pid == pid; });
+  return it == children_.end() ? nullptr : &*it;
+}
+
+// READY=1 goes out once every worker reaches the database and /healthz on
+// the daemon's own address answers 200; until then the check repeats with
+// growing pauses, so a database that is still starting delays readiness,
+// not start-up.
+void Master::check_ready() {
+  if (ready_ || !notifier_.enabled()) return;
+  if (probe_) {
+    const HealthProbe::State state = probe_->advance(0);
+    if (state == HealthProbe::State::kRunning) return;
+    probe_.reset();
+    if (state == HealthProbe::State::kOk) {
+      ready_ = true;
+      spdlog::info("ready: /healthz answers 200");
+      notifier_.send("READY=1\nMAINPID=" + std::to_string(getpid()) +
+                     "\nSTATUS=serving on http://" + config_.listen.text() + " with " +
+                     std::to_string(shared_->active_slots.load()) + " worker(s)");
+      return;
+    }
+  } else if (Clock::now() >= next_health_check_) {
+    bool all_ok = true;
+    for (int i = 0; i < shared_->active_slots.load(); ++i) {
+      all_ok = all_ok && shared_->slots[i].database_ok.load() == 1;
+    }
+    if (all_ok) {
+      probe_ = std::make_unique<HealthProbe>(config_.listen);
+      return;
+    }
+  } else {
+    return;
+  }
+  if (health_interval_ == milliseconds(100)) {
+    notifier_.send("STATUS=waiting for /healthz to answer 200 (is the database reachable?)");
+  }
+  next_health_check_ = Clock::now() + health_interval_;
+  health_interval_ = std::min(health_interval_ * 3 / 2, milliseconds(2000));
 }
 
 void Master::open_slot(int index) {
@@ -279,7 +264,12 @@ bool Master::slot_has_live_child(int slot) const {
                      [&](const Child& c) { return c.slot == slot; });
 }
 
-std::optional<pid_t> Master::spawn(int slot, bool wait_ready) {
+bool Master::slot_serves(int slot) const {
+  return std::any_of(children_.begin(), children_.end(),
+                     [&](const Child& c) { return c.slot == slot && c.ready && !c.retiring; });
+}
+
+std::optional<pid_t> Master::spawn(int slot) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
     spdlog::error("pipe: {}", errno_text());
@@ -320,20 +310,114 @@ std::optional<pid_t> Master::spawn(int slot, bool wait_ready) {
     run_worker(config_, setup);
   }
   close(ready[1]);
-  children_.push_back(Child{pid, slot, false, Clock::now()});
+  fcntl(ready[0], F_SETFL, O_NONBLOCK);
+  children_.push_back(Child{pid, slot, false, Clock::now(), ready[0], false});
   metrics_->workers.started.fetch_add(1, std::memory_order_relaxed);
   metrics_->use_slot(slot);
   spdlog::info("started worker {} in slot {}", pid, slot);
-  bool ok = true;
-  if (wait_ready) {
-    pollfd p{ready[0], POLLIN, 0};
-    char byte;
-    ok = poll(&p, 1, 15000) == 1 && read(ready[0], &byte, 1) == 1;
-    if (!ok) spdlog::error("worker {} in slot {} did not become ready", pid, slot);
-  }
-  close(ready[0]);
-  if (!ok) return std::nullopt;
   return pid;
+}
+
+// A schema this binary does not know is a deployment mistake worth stopping
+// for; an unreachable database is an outage the workers ride out. As nipapd,
+// the change-event triggers follow events.kafka.enabled. The check connects,
+// so it runs in a child of its own; the event producer starts when it is over.
+void Master::start_schema_check() {
+  const pid_t pid = fork();
+  if (pid < 0) {
+    spdlog::error("fork: {}", errno_text());
+    return;
+  }
+  if (pid > 0) {
+    schema_checker_ = pid;
+    return;
+  }
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  signal(SIGTERM, SIG_DFL);
+  close_inherited_fds();
+  set_process_title("prefixd: database check");
+  int status = 0;
+  try {
+    pqxx::connection conn(config_.conninfo());
+    const std::string problem = schema_problem(read_schema_state(conn));
+    if (!problem.empty()) {
+      spdlog::critical("cannot serve this database: {}", problem);
+      status = kUnknownSchema;
+    } else if (!apply_event_triggers(conn, config_.events_enabled)) {
+      status = kUnreachable;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("database not reachable at start-up, workers will keep trying: {}", e.what());
+    status = kUnreachable;
+  }
+  spdlog::default_logger()->flush();
+  _exit(status);
+}
+
+void Master::read_signals() {
+  signalfd_siginfo si;
+  while (read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) terminate_ = true;
+    if (si.ssi_signo == SIGHUP) hangup_ = true;
+  }
+}
+
+void Master::on_ready_pipe(Child& c) {
+  char byte;
+  const ssize_t n = read(c.ready_fd, &byte, 1);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  close(c.ready_fd);
+  c.ready_fd = -1;
+  if (n == 1) {
+    c.ready = true;
+    on_worker_ready(c);
+  }
+  // End of file without a byte: the worker died before serving; reap()
+  // says how.
+}
+
+void Master::on_worker_ready(const Child& c) {
+  if (reload_ && c.pid == reload_->pending) {
+    for (Child& old : children_) {
+      if (std::find(reload_->replaced.begin(), reload_->replaced.end(), old.pid) !=
+          reload_->replaced.end()) {
+        old.retiring = true;
+        kill(old.pid, SIGTERM);
+      }
+    }
+    reload_->pending = 0;
+    ++reload_->slot;
+    advance_reload();
+  }
+  check_serving();
+}
+
+// Logs that prefixd serves once every worker of the start-up does.
+void Master::check_serving() {
+  if (serving_logged_) return;
+  for (int i = 0; i < shared_->active_slots.load(); ++i) {
+    if (!slot_serves(i)) return;
+  }
+  serving_logged_ = true;
+  spdlog::info("prefixd {} serving on http://{} with {} worker(s)", prefixd::kVersion,
+               config_.listen.text(), shared_->active_slots.load());
+}
+
+void Master::check_ready_timeouts() {
+  const auto now = Clock::now();
+  for (Child& c : children_) {
+    if (c.ready_fd < 0 || now - c.started < kReadyTimeout) continue;
+    spdlog::error("worker {} in slot {} did not become ready", c.pid, c.slot);
+    close(c.ready_fd);
+    c.ready_fd = -1;
+    if (reload_ && c.pid == reload_->pending) {
+      c.retiring = true;
+      kill(c.pid, SIGTERM);
+      abort_reload("the new worker did not start");
+    }
+  }
 }
 
 void Master::reap() {
@@ -341,11 +425,20 @@ void Master::reap() {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
+    if (pid == schema_checker_) {
+      schema_checker_ = 0;
+      unknown_schema_ = WIFEXITED(status) && WEXITSTATUS(status) == kUnknownSchema;
+      if (!unknown_schema_) {
+        events_.start(config_, WIFEXITED(status) && WEXITSTATUS(status) == 0, metrics_);
+      }
+      continue;
+    }
     if (events_.reaped(pid, status)) continue;
     auto it = std::find_if(children_.begin(), children_.end(),
                            [&](const Child& c) { return c.pid == pid; });
     if (it == children_.end()) continue;
-    const Child child = *it;
+    const Child gone = *it;
+    if (gone.ready_fd >= 0) close(gone.ready_fd);
     children_.erase(it);
     metrics_->workers.exits[api::exit_cause_index(status)].fetch_add(1, std::memory_order_relaxed);
     std::string how =
@@ -353,35 +446,35 @@ void Master::reap() {
         : WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
                                     strsignal(WTERMSIG(status)) + ")"
                               : "stopped";
-    const bool expected = child.retiring;
+    const bool expected = gone.retiring;
     if (expected) {
-      spdlog::info("worker {} (slot {}) {}", pid, child.slot, how);
+      spdlog::info("worker {} (slot {}) {}", pid, gone.slot, how);
     } else {
-      spdlog::error("worker {} (slot {}) {}", pid, child.slot, how);
+      spdlog::error("worker {} (slot {}) {}", pid, gone.slot, how);
     }
+    if (reload_ && pid == reload_->pending) abort_reload("the new worker did not start");
     const int active = shared_->active_slots.load();
-    if (!slot_has_live_child(child.slot)) {
-      auto& gauges = metrics_->slots[child.slot];
+    if (!slot_has_live_child(gone.slot)) {
+      auto& gauges = metrics_->slots[gone.slot];
       gauges.in_flight.store(0);
       gauges.pid.store(0);
       gauges.resident_bytes.store(0);
-      shared_->slots[child.slot].connections.store(0);
-      shared_->slots[child.slot].accepting_pid.store(0);
-      if (child.slot >= active) close_slot(child.slot);
+      shared_->slots[gone.slot].connections.store(0);
+      shared_->slots[gone.slot].accepting_pid.store(0);
+      if (gone.slot >= active) close_slot(gone.slot);
     }
-    if (!expected && child.slot < active && !slot_has_live_child(child.slot)) {
+    if (!expected && gone.slot < active && !slot_has_live_child(gone.slot)) {
       // A worker that dies soon after starting is restarted with growing
       // delays, so a persistent fault does not become a fork storm.
-      auto& backoff = backoff_[child.slot];
-      if (Clock::now() - child.started < std::chrono::seconds(5)) {
-        backoff = std::clamp(backoff * 2, std::chrono::milliseconds(250),
-                             std::chrono::milliseconds(30000));
+      auto& backoff = backoff_[gone.slot];
+      if (Clock::now() - gone.started < std::chrono::seconds(5)) {
+        backoff = std::clamp(backoff * 2, milliseconds(250), milliseconds(30000));
       } else {
-        backoff = std::chrono::milliseconds(0);
+        backoff = milliseconds(0);
       }
-      respawn_at_[child.slot] = Clock::now() + backoff;
+      respawn_at_[gone.slot] = Clock::now() + backoff;
       if (backoff.count() > 0) {
-        spdlog::warn("restarting slot {} in {} ms", child.slot, backoff.count());
+        spdlog::warn("restarting slot {} in {} ms", gone.slot, backoff.count());
       }
     }
   }
@@ -394,19 +487,26 @@ void Master::respawn_due() {
     if (it->second <= now) {
       const int slot = it->first;
       it = respawn_at_.erase(it);
-      if (slot < shared_->active_slots.load() && !slot_has_live_child(slot)) spawn(slot, false);
+      if (slot < shared_->active_slots.load() && !slot_has_live_child(slot)) spawn(slot);
     } else {
       ++it;
     }
   }
 }
 
-void Master::reload() {
+void Master::begin_reload() {
+  if (reload_) {
+    reload_again_ = true;  // once this one is complete
+    return;
+  }
+  // Not yet ready: systemd still waits for the first READY=1.
+  if (ready_) notifier_.send("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
   Config next;
   try {
     next = options_.reload();
   } catch (const std::exception& e) {
     spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+    reload_done();
     return;
   }
   const auto metrics_port = [](const Config& c) {
@@ -425,58 +525,135 @@ void Master::reload() {
     next.metrics_listen = config_.metrics_listen;
     if (metrics_fd_ >= 0) next.metrics_enabled = true;
   }
-  const int old_count = shared_->active_slots.load();
-  const int new_count = next.effective_workers();
+  Reload r;
+  r.old_count = shared_->active_slots.load();
+  r.new_count = next.effective_workers();
   config_ = next;
   setup_logging(config_, "master");
-  events_.reload(config_);
-  spdlog::info("reloading: replacing {} worker(s) with {}", old_count, new_count);
-  // Replace one slot at a time: the new worker shares the slot's socket and
-  // is serving before the old one drains, so no queued connection is lost.
-  for (int slot = 0; slot < new_count; ++slot) {
-    std::vector<pid_t> old;
-    for (const auto& c : children_) {
-      if (c.slot == slot && !c.retiring) old.push_back(c.pid);
-    }
-    if (slot >= old_count) {
-      try {
-        open_slot(slot);
-      } catch (const std::exception& e) {
-        spdlog::error("cannot add worker slot {}: {}", slot, e.what());
-        break;
-      }
-      shared_->active_slots.store(slot + 1);
-    }
-    if (!spawn(slot, true)) {
-      spdlog::error("reload stopped at slot {}: the new worker did not start", slot);
+  // Before the database check is over, the producer is not started yet
+  // (it starts with the configuration of then).
+  if (schema_checker_ == 0) events_.reload(config_);
+  spdlog::info("reloading: replacing {} worker(s) with {}", r.old_count, r.new_count);
+  reload_ = r;
+  advance_reload();
+}
+
+// Starts the next slot's new worker, or completes the reload.
+void Master::advance_reload() {
+  if (!reload_ || reload_->pending != 0) return;
+  Reload& r = *reload_;
+  if (r.slot >= r.new_count) {
+    finish_reload();
+    return;
+  }
+  r.replaced.clear();
+  for (const Child& c : children_) {
+    if (c.slot == r.slot && !c.retiring) r.replaced.push_back(c.pid);
+  }
+  if (r.slot >= r.old_count) {
+    try {
+      open_slot(r.slot);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot add worker slot {}: {}", r.slot, e.what());
+      abort_reload("no socket for the new slot");
       return;
     }
-    for (auto& c : children_) {
-      if (std::find(old.begin(), old.end(), c.pid) != old.end()) {
-        c.retiring = true;
-        kill(c.pid, SIGTERM);
-      }
-    }
+    shared_->active_slots.store(r.slot + 1);
   }
-  if (new_count < old_count) {
-    shared_->active_slots.store(new_count);
+  const std::optional<pid_t> pid = spawn(r.slot);
+  if (!pid) {
+    abort_reload("the new worker did not start");
+    return;
+  }
+  r.pending = *pid;
+}
+
+void Master::abort_reload(const std::string& why) {
+  if (!reload_) return;
+  spdlog::error("reload stopped at slot {}: {}", reload_->slot, why);
+  reload_.reset();
+  reload_done();
+}
+
+void Master::finish_reload() {
+  const Reload r = *reload_;
+  reload_.reset();
+  if (r.new_count < r.old_count) {
+    shared_->active_slots.store(r.new_count);
     for (auto& c : children_) {
-      if (c.slot >= new_count && !c.retiring) {
+      if (c.slot >= r.new_count && !c.retiring) {
         c.retiring = true;
         kill(c.pid, SIGTERM);
       }
     }
     // The master's copies go now; each socket closes when its worker exits.
-    for (int slot = new_count; slot < old_count; ++slot) {
+    for (int slot = r.new_count; slot < r.old_count; ++slot) {
       if (!slot_has_live_child(slot)) close_slot(slot);
     }
   }
-  spdlog::info("reload complete: {} worker(s)", new_count);
+  spdlog::info("reload complete: {} worker(s)", r.new_count);
+  reload_done();
 }
 
-int Master::shutdown() {
+// A reload is over, whichever way: the service manager hears it, and a
+// SIGHUP that came meanwhile starts the next one.
+void Master::reload_done() {
+  if (ready_) {
+    notifier_.send("READY=1\nSTATUS=serving on http://" + config_.listen.text() + " with " +
+                   std::to_string(shared_->active_slots.load()) + " worker(s)");
+  }
+  if (reload_again_) {
+    reload_again_ = false;
+    begin_reload();
+  }
+}
+
+// Waits for the next event: a signal, a worker saying it serves, the
+// health probe, or the earliest deadline (respawn, readiness, timeouts).
+void Master::wait_for_events() {
+  std::vector<pollfd> fds{{signal_fd_, POLLIN, 0}};
+  std::vector<pid_t> owners{0};
+  for (const Child& c : children_) {
+    if (c.ready_fd < 0) continue;
+    fds.push_back({c.ready_fd, POLLIN, 0});
+    owners.push_back(c.pid);
+  }
+  if (probe_ && probe_->fd() >= 0) {
+    fds.push_back({probe_->fd(), probe_->events(), 0});
+    owners.push_back(-1);
+  }
+  int timeout = ready_ || !notifier_.enabled() ? 1000 : 50;
+  const auto now = Clock::now();
+  auto until = [&](Clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<milliseconds>(t - now).count() + 1;
+    timeout = static_cast<int>(std::clamp<int64_t>(ms, 0, timeout));
+  };
+  for (const auto& [slot, at] : respawn_at_) until(at);
+  for (const Child& c : children_) {
+    if (c.ready_fd >= 0) until(c.started + kReadyTimeout);
+  }
+  if (probe_) until(probe_->deadline());
+  if (poll(fds.data(), fds.size(), timeout) <= 0) return;
+  for (std::size_t i = 1; i < fds.size(); ++i) {
+    if (fds[i].revents == 0) continue;
+    if (owners[i] == -1) {
+      if (probe_) probe_->advance(fds[i].revents);
+    } else if (Child* c = child(owners[i]); c != nullptr && c->ready_fd >= 0) {
+      on_ready_pipe(*c);
+    }
+  }
+}
+
+int Master::shutdown(int status) {
   spdlog::info("shutting down: draining {} worker(s)", children_.size());
+  reload_.reset();
+  reload_again_ = false;
   events_.terminate();
+  if (schema_checker_ != 0) {
+    kill(schema_checker_, SIGKILL);
+    waitpid(schema_checker_, nullptr, 0);
+    schema_checker_ = 0;
+  }
   for (auto& c : children_) {
     c.retiring = true;
     kill(c.pid, SIGTERM);
@@ -505,7 +682,7 @@ int Master::shutdown() {
   }
   if (!config_.pid_file.empty()) unlink(config_.pid_file.c_str());
   spdlog::info("stopped");
-  return 0;
+  return status;
 }
 
 void Master::write_pid_file() {
@@ -570,54 +747,33 @@ int Master::run() {
     }
     write_pid_file();
     drop_privileges();
+    signal_fd_ = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ < 0) throw StartupError("signalfd: " + errno_text());
   } catch (const StartupError& e) {
     spdlog::critical("{}", e.what());
     return 1;
   }
   set_process_title("prefixd: master (" + config_.listen.text() + ")");
 
-  // A schema this binary does not know is a deployment mistake worth
-  // stopping for; an unreachable database is an outage the workers ride out.
-  bool triggers_set = false;
-  try {
-    pqxx::connection conn(config_.conninfo());
-    const std::string problem = schema_problem(read_schema_state(conn));
-    if (!problem.empty()) {
-      spdlog::critical("cannot serve this database: {}", problem);
-      return 1;
-    }
-    // As nipapd: the change-event triggers follow events.kafka.enabled
-    // before the first call is served.
-    triggers_set = apply_event_triggers(conn, config_.events_enabled);
-  } catch (const std::exception& e) {
-    spdlog::warn("database not reachable at start-up, workers will keep trying: {}", e.what());
-  }
-
+  start_schema_check();
   shared_->active_slots.store(count);
-  for (int i = 0; i < count; ++i) spawn(i, true);
-  events_.start(config_, triggers_set, metrics_);
-  spdlog::info("prefixd {} serving on http://{} with {} worker(s)", prefixd::kVersion,
-               config_.listen.text(), count);
+  for (int i = 0; i < count; ++i) spawn(i);
 
   check_ready();
   for (;;) {
-    timespec ts{0, (ready_ || !notifier_.enabled() ? 200 : 50) * 1000 * 1000};
-    siginfo_t info;
-    const int sig = sigtimedwait(&handled, &info, &ts);
-    if (sig == SIGTERM || sig == SIGINT) {
+    wait_for_events();
+    read_signals();
+    if (terminate_) {
       notifier_.send("STOPPING=1\nSTATUS=draining");
-      return shutdown();
-    }
-    if (sig == SIGHUP) {
-      // Not yet ready: systemd still waits for the first READY=1.
-      if (ready_) notifier_.send("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
-      reload();
-      if (ready_) {
-        notifier_.send("READY=1\nSTATUS=serving on http://" + config_.listen.text() + " with " +
-                       std::to_string(shared_->active_slots.load()) + " worker(s)");
-      }
+      return shutdown(0);
     }
     reap();
+    if (unknown_schema_) return shutdown(1);
+    check_ready_timeouts();
+    if (hangup_) {
+      hangup_ = false;
+      begin_reload();
+    }
     respawn_due();
     check_ready();
   }

@@ -50,6 +50,18 @@ std::int64_t resident_bytes() {
   return static_cast<std::int64_t>(resident) * sysconf(_SC_PAGESIZE);
 }
 
+// SIGTERM while the worker connects to the database outside any call (that
+// blocks for up to database.connect_timeout): with nothing in flight there is
+// nothing to drain, so the worker ends at once; otherwise the drain starts
+// when the attempt is over.
+volatile sig_atomic_t exit_on_term = 0;
+volatile sig_atomic_t term_while_connecting = 0;
+
+extern "C" void on_term_while_connecting(int) {
+  if (exit_on_term) _exit(0);
+  term_while_connecting = 1;
+}
+
 // Passes an accepted socket to a sibling worker. False if it could not be
 // sent (the caller serves it itself).
 bool send_connection(int channel, int fd) {
@@ -168,6 +180,7 @@ class Worker {
   }
   void accept_ready();
   void receive_handoffs();
+  void connect_in_background();
   void serve_here(int fd);
   void begin_drain();
   void set_up_metrics();
@@ -315,6 +328,29 @@ void Worker::receive_handoffs() {
   for (int fd; (fd = receive_connection(setup_.handoff_receive_fd)) >= 0;) serve_here(fd);
 }
 
+void Worker::connect_in_background() {
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = on_term_while_connecting;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, &previous);
+  exit_on_term = http_.requests_in_flight() == 0 ? 1 : 0;
+  term_while_connecting = 0;
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &term, nullptr);
+  try {
+    db_.connection();
+  } catch (const std::exception&) {
+    // Logged by the session; retried after its backoff.
+  }
+  sigprocmask(SIG_BLOCK, &term, nullptr);
+  exit_on_term = 0;
+  sigaction(SIGTERM, &previous, nullptr);
+  if (term_while_connecting) begin_drain();
+}
+
 void Worker::begin_drain() {
   if (draining_) return;
   draining_ = true;
@@ -355,12 +391,9 @@ int Worker::run() {
     watch(metrics_http_->event_fd(), kMetricsHttp);
   }
 
-  // Connect now so the first call does not pay for it; a database that is
-  // down is retried on demand, with backoff.
-  try {
-    db_.connection();
-  } catch (const std::exception&) {
-  }
+  // Serving before the first database connect: the master learns it at
+  // once, and the connection (which may take database.connect_timeout) is
+  // made in the loop below, where SIGTERM still ends the worker.
   slot_.accepting_pid.store(getpid());
   if (setup_.ready_fd >= 0) {
     (void)!write(setup_.ready_fd, "R", 1);
@@ -375,8 +408,6 @@ int Worker::run() {
       const int t = metrics_http_->timeout_ms();
       if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
     }
-    // Without a database the worker keeps retrying on its own (with the
-    // session's backoff), so it recovers even when no call comes in.
     if (draining_ || !db_.connected()) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
     const int n = epoll_wait(epoll_, events, 32, timeout);
     if (g_master_gone && !draining_) {
@@ -406,13 +437,10 @@ int Worker::run() {
     http_.run();
     if (metrics_http_) metrics_http_->run();
     publish_metrics(false);
-    if (!db_.connected() && !draining_) {
-      try {
-        db_.connection();
-      } catch (const std::exception&) {
-        // Logged by the session; retried after its backoff.
-      }
-    }
+    // Without a database the worker keeps retrying on its own (with the
+    // session's backoff), so it recovers even when no call comes in; the
+    // first attempt is made here too.
+    if (!db_.connected() && !draining_) connect_in_background();
     slot_.database_ok.store(db_.connected() ? 1 : 0);
     if (draining_ &&
         (http_.requests_in_flight() == 0 || std::chrono::steady_clock::now() >= drain_deadline_)) {

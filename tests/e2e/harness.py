@@ -180,6 +180,8 @@ class Daemon:
         return xmlrpc.client.ServerProxy(self.url(user, password, path), allow_none=True)
 
     def worker_pids(self):
+        """The master's worker processes (not its other children: the event
+        producer, the start-up database check), told apart by their title."""
         return self.child_pids("prefixd: worker")
 
     def child_pids(self, title):

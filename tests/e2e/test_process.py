@@ -308,6 +308,103 @@ class Limits(unittest.TestCase):
         self.assertEqual(p.echo({"auth": AUTH, "message": [["ok"]]}), [["ok"]])
 
 
+class SilentDatabase:
+    """A TCP server that accepts connections and never answers: a database
+    that is unreachable the slow way (libpq waits for connect_timeout)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+class MasterNeverBlocks(unittest.TestCase):
+    """Workers report readiness through the master's event loop, before their
+    first database connect; the master answers signals whatever the database
+    does (a silent database used to hold it for connect_timeout per worker)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = Database("neverblocks")
+        cls.silent = SilentDatabase()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.silent.close()
+        cls.db.drop()
+
+    def daemon(self, workers):
+        return Daemon(self.db, workers=workers,
+                      database={"host": "127.0.0.1", "port": str(self.silent.port),
+                                "connect_timeout": 10})
+
+    def answer_sigterm(self, daemon):
+        """Sends SIGTERM; the master must begin draining within 1 s and exit soon after."""
+        sent = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        wait_for(lambda: "shutting down" in daemon.read_log(), timeout=1, interval=0.01,
+                 what="the master to answer SIGTERM")
+        self.assertEqual(daemon.proc.wait(timeout=5), 0, daemon.read_log())
+        return time.monotonic() - sent
+
+    def test_sigterm_with_eight_workers_and_a_silent_database(self):
+        daemon = self.daemon(8)
+        log = open(daemon.log_path, "ab")
+        daemon.log = log
+        daemon.proc = subprocess.Popen([harness.PREFIXD, "serve", "-f", "-c", daemon.config_path],
+                                       stdout=log, stderr=subprocess.STDOUT, env=self.db.env,
+                                       start_new_session=True)
+        try:
+            # Every worker says it serves long before any connect could end.
+            wait_for(lambda: "serving on http://" in daemon.read_log(), timeout=5,
+                     what="all 8 workers to serve")
+            self.assertEqual(len(daemon.worker_pids()), 8)
+            self.answer_sigterm(daemon)
+        finally:
+            daemon.stop(expect_status=None)
+
+    def test_sigterm_during_a_reload(self):
+        daemon = self.daemon(2).start()
+        try:
+            daemon.write_config(workers=3)
+            daemon.signal(signal.SIGHUP)
+            wait_for(lambda: "reloading: replacing 2 worker(s) with 3" in daemon.read_log(),
+                     timeout=1, interval=0.01, what="the reload to begin")
+            self.answer_sigterm(daemon)
+        finally:
+            daemon.stop(expect_status=None)
+
+    def test_reload_replaces_every_worker_without_waiting_for_the_database(self):
+        daemon = self.daemon(2).start()
+        try:
+            before = daemon.worker_pids()
+            daemon.write_config(workers=3)
+            daemon.signal(signal.SIGHUP)
+            wait_for(lambda: "reload complete: 3 worker(s)" in daemon.read_log(), timeout=5,
+                     what="the reload to complete")
+            wait_for(lambda: len(daemon.worker_pids()) == 3, what="old workers to drain")
+            self.assertFalse(set(before) & set(daemon.worker_pids()))
+        finally:
+            daemon.stop()
+
+
 class DatabaseOutage(unittest.TestCase):
     def test_calls_fail_clearly_while_down_and_recover_without_restart(self):
         cluster = Cluster()
