@@ -17,21 +17,27 @@ namespace {
   throw NipapError(code, message);
 }
 
+// 'key', as messages name an argument.
+std::string quoted(std::string_view key) {
+  std::string out = "'";
+  out += key;
+  out += '\'';
+  return out;
+}
+
 std::optional<std::string> nullable_string(const Value& v, std::string_view key) {
   if (v.is_nil()) return std::nullopt;
-  if (!v.is_string()) fail(FaultCode::kValue, "'" + std::string(key) + "' must be a string or nil");
+  if (!v.is_string()) fail(FaultCode::kValue, quoted(key) + " must be a string or nil");
   return v.text();
 }
 
 std::optional<std::vector<std::string>> nullable_string_list(const Value& v, std::string_view key) {
   if (v.is_nil()) return std::nullopt;
-  if (!v.is_array())
-    fail(FaultCode::kValue, "'" + std::string(key) + "' must be a list of strings");
+  auto refuse = [&] { fail(FaultCode::kValue, quoted(key) + " must be a list of strings"); };
+  if (!v.is_array()) refuse();
   std::vector<std::string> out;
   for (const Value& item : v.as_array()) {
-    if (!item.is_string()) {
-      fail(FaultCode::kValue, "'" + std::string(key) + "' must be a list of strings");
-    }
+    if (!item.is_string()) refuse();
     out.push_back(item.text());
   }
   return out;

@@ -7,6 +7,7 @@
 #include "backend/db_errors.h"
 #include "backend/errors.h"
 #include "backend/search_compiler.h"
+#include "backend/sql_text.h"
 
 namespace prefixd {
 
@@ -31,32 +32,20 @@ void sort_by_asn(std::vector<Asn>& asns) {
 }
 
 // " WHERE ..." for a spec, appending its values to `params`.
-std::string spec_where(const AsnSpec& spec, std::vector<std::optional<std::string>>& params) {
-  std::string where;
-  auto add = [&](const char* column, std::string value, const char* cast) {
-    params.push_back(std::move(value));
-    where += where.empty() ? " WHERE " : " AND ";
-    where += std::string(column) + " = $" + std::to_string(params.size()) + cast;
-  };
+std::string spec_where(const AsnSpec& spec, SqlParams& params) {
+  WhereClause where(params);
   // bigint: a selector outside the column's range simply matches nothing.
-  if (spec.asn) add("asn", std::to_string(*spec.asn), "::bigint");
-  if (spec.name) add("name", *spec.name, "::text");
-  return where;
-}
-
-std::string quoted_or_none(const std::optional<std::string>& s) {
-  return s ? "'" + *s + "'" : "None";
+  if (spec.asn) where.equals("asn", std::to_string(*spec.asn), "::bigint");
+  if (spec.name) where.equals("name", *spec.name, "::text");
+  return where.sql();
 }
 
 // The attributes as NIPAP writes them into the audit log (a dict's repr).
 std::string describe(const AsnChanges& attr) {
-  std::string out = "{";
-  if (attr.asn) out += "'asn': " + std::to_string(*attr.asn);
-  if (attr.name) {
-    if (attr.asn) out += ", ";
-    out += "'name': " + quoted_or_none(*attr.name);
-  }
-  return out + "}";
+  AttrDescription d;
+  if (attr.asn) d.number("asn", *attr.asn);
+  if (attr.name) d.text("name", *attr.name);
+  return d.str();
 }
 
 void check_range(int64_t asn) {
@@ -110,11 +99,11 @@ std::vector<Asn> edit_asns(pqxx::transaction_base& tx, const Actor& actor, const
   if (attr.asn) throw NipapError(FaultCode::kExtraneousInput, "extraneous attribute asn");
   if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
   if (spec.empty()) spec_required();
-  std::vector<std::optional<std::string>> params;
+  SqlParams params;
   const std::string where = spec_where(spec, params);
-  params.push_back(*attr.name);
-  const std::string sql = "UPDATE ip_net_asn SET name = $" + std::to_string(params.size()) +
-                          "::text" + where + " RETURNING asn, name";
+  SetClause set(params);
+  set.set("name", *attr.name, "::text");
+  const std::string sql = "UPDATE ip_net_asn SET " + set.sql() + where + " RETURNING asn, name";
   std::vector<Asn> edited = translate_db_errors([&] {
     return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
   });
@@ -146,22 +135,11 @@ std::vector<Asn> remove_asns(pqxx::transaction_base& tx, const Actor& actor, con
 
 std::vector<Asn> search_asns(pqxx::transaction_base& tx, Query& query,
                              const SearchOptions& options) {
-  std::string where = "TRUE";
-  std::vector<std::optional<std::string>> params;
-  // An empty query {} means everything (search.md §1.1).
-  if (query.op || query.attribute || !query.children.empty()) {
-    SearchCompiler compiler(SearchObject::kAsn, asn_attributes());
-    CompiledQuery compiled = compiler.compile(query);
-    where = std::move(compiled.sql);
-    params = std::move(compiled.params);
-  }
-  params.push_back(std::to_string(options.max_result));
-  params.push_back(std::to_string(options.offset));
-  const std::string sql = std::string(kSelect) + " WHERE " + where + " ORDER BY asn LIMIT $" +
-                          std::to_string(params.size() - 1) + "::bigint OFFSET $" +
-                          std::to_string(params.size()) + "::bigint";
+  CompiledQuery compiled = compile_or_match_all(SearchObject::kAsn, asn_attributes(), query);
+  const std::string sql = std::string(kSelect) + " WHERE " + compiled.sql + " ORDER BY asn" +
+                          limit_offset(compiled.params, options);
   return translate_db_errors([&] {
-    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+    return rows_to_asns(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(compiled.params)));
   });
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/model.h"
@@ -24,6 +25,22 @@ struct AuditEntry {
 
 // How an attr's tags read in an audit description: ['a', 'b'] or None.
 std::string describe_tags(const std::optional<std::vector<std::string>>& tags);
+
+// An attr as audit descriptions show it, close to NIPAP's repr of a dict:
+// {'key': value, ...} with the values already written as Python would.
+class AttrDescription {
+ public:
+  void item(std::string_view key, std::string_view value);
+  // A text value: 'text', or None for nil.
+  void text(std::string_view key, const std::optional<std::string>& value);
+  void number(std::string_view key, const std::optional<int64_t>& value);
+  void tags(const std::optional<std::vector<std::string>>& tags);
+  void avps(const Avps& avps);
+  std::string str() const { return out_ + "}"; }
+
+ private:
+  std::string out_ = "{";
+};
 
 void write_audit(pqxx::transaction_base& tx, const Actor& actor, const AuditEntry& entry);
 

@@ -52,13 +52,19 @@ std::string IpPrefix::inet_text() const {
     inet_ntop(AF_INET6, bytes, buf, sizeof buf);
   }
   std::string out = buf;
-  if (length != max_length()) out += "/" + std::to_string(length);
+  if (length != max_length()) {
+    out += '/';
+    out += std::to_string(length);
+  }
   return out;
 }
 
 std::string IpPrefix::cidr_text() const {
   std::string out = inet_text();
-  if (length == max_length()) out += "/" + std::to_string(length);
+  if (length == max_length()) {
+    out += '/';
+    out += std::to_string(length);
+  }
   return out;
 }
 

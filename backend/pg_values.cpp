@@ -21,15 +21,6 @@ std::vector<std::optional<std::string>> array_elements(const pqxx::field& f) {
   }
 }
 
-void append_quoted(std::string& out, const std::string& s) {
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 std::optional<std::string> optional_text(const pqxx::field& f) {
@@ -57,39 +48,6 @@ Avps avps_from_array(const pqxx::field& f) {
     avps[elements[i].value_or("")] = elements[i + 1];
   }
   return avps;
-}
-
-std::string array_literal(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& s : items) {
-    if (out.size() > 1) out.push_back(',');
-    append_quoted(out, s);
-  }
-  return out + "}";
-}
-
-std::string array_literal(const std::vector<int64_t>& items) {
-  std::string out = "{";
-  for (int64_t i : items) {
-    if (out.size() > 1) out.push_back(',');
-    out += std::to_string(i);
-  }
-  return out + "}";
-}
-
-std::string avps_literal(const Avps& avps) {
-  std::string out = "{";
-  for (const auto& [key, value] : avps) {
-    if (out.size() > 1) out.push_back(',');
-    append_quoted(out, key);
-    out.push_back(',');
-    if (value) {
-      append_quoted(out, *value);
-    } else {
-      out += "NULL";
-    }
-  }
-  return out + "}";
 }
 
 }  // namespace prefixd

@@ -76,18 +76,13 @@ std::vector<Pool> rows_to_pools(const pqxx::result& rows) {
   return out;
 }
 
-std::vector<std::optional<std::string>> spec_params(const PoolSpec& spec, std::string& where) {
-  std::vector<std::optional<std::string>> params;
-  auto add = [&](const char* column, std::string value, const char* cast) {
-    where += where.empty() ? " WHERE " : " AND ";
-    params.push_back(std::move(value));
-    where += std::string(column) + " = $" + std::to_string(params.size()) + "::" + cast;
-  };
+std::string spec_where(const PoolSpec& spec, SqlParams& params) {
+  WhereClause where(params);
   // bigint: an id beyond the integer range matches nothing instead of failing.
-  if (spec.id) add("po.id", std::to_string(*spec.id), "bigint");
+  if (spec.id) where.equals("po.id", std::to_string(*spec.id), "::bigint");
   // Lookups by name are case-sensitive (model.md §1.5).
-  if (spec.name) add("po.name", *spec.name, "text");
-  return params;
+  if (spec.name) where.equals("po.name", *spec.name, "::text");
+  return where.sql();
 }
 
 std::vector<Pool> select_pools(pqxx::transaction_base& tx, const std::string& where,
@@ -106,27 +101,19 @@ std::vector<Pool> pools_by_id(pqxx::transaction_base& tx, const std::vector<int6
 
 // The attributes as the audit log shows them, close to NIPAP's Python repr.
 std::string describe(const PoolChanges& attr) {
-  std::string out = "{";
-  auto item = [&](const char* key, const std::string& value) {
-    if (out.size() > 1) out += ", ";
-    out += "'" + std::string(key) + "': " + value;
-  };
-  auto text = [](const std::optional<std::string>& v) { return v ? "'" + *v + "'" : "None"; };
-  auto number = [](const std::optional<int64_t>& v) {
-    return v ? std::to_string(*v) : std::string("None");
-  };
-  if (attr.name) item("name", text(*attr.name));
-  if (attr.description) item("description", text(*attr.description));
-  if (attr.default_type) item("default_type", text(*attr.default_type));
+  AttrDescription d;
+  if (attr.name) d.text("name", *attr.name);
+  if (attr.description) d.text("description", *attr.description);
+  if (attr.default_type) d.text("default_type", *attr.default_type);
   if (attr.ipv4_default_prefix_length) {
-    item("ipv4_default_prefix_length", number(*attr.ipv4_default_prefix_length));
+    d.number("ipv4_default_prefix_length", *attr.ipv4_default_prefix_length);
   }
   if (attr.ipv6_default_prefix_length) {
-    item("ipv6_default_prefix_length", number(*attr.ipv6_default_prefix_length));
+    d.number("ipv6_default_prefix_length", *attr.ipv6_default_prefix_length);
   }
-  if (attr.tags) item("tags", describe_tags(*attr.tags));
-  if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
-  return out + "}";
+  if (attr.tags) d.tags(*attr.tags);
+  if (attr.avps) d.avps(*attr.avps);
+  return d.str();
 }
 
 [[noreturn]] void invalid_default_type(const std::string& value) {
@@ -253,8 +240,8 @@ Pool add_pool(pqxx::transaction_base& tx, const Actor& actor, const PoolChanges&
 }
 
 std::vector<Pool> list_pools(pqxx::transaction_base& tx, const PoolSpec& spec) {
-  std::string where;
-  auto params = spec_params(spec, where);
+  SqlParams params;
+  const std::string where = spec_where(spec, params);
   return select_pools(tx, where, params);
 }
 
@@ -263,8 +250,8 @@ std::vector<Pool> edit_pools(pqxx::transaction_base& tx, const Actor& actor, con
   require_one_pool_key(spec.id.has_value(), spec.name.has_value());
   if (attr.empty()) throw NipapError(FaultCode::kInput, "'attr' must not be empty.");
   check_attr(attr);
-  std::string where;
-  auto spec_values = spec_params(spec, where);
+  SqlParams spec_values;
+  const std::string where = spec_where(spec, spec_values);
   const auto matched = translate_db_errors([&] {
     return tx.exec_params(
         "SELECT po.id, po.name FROM ip_net_pool AS po" + where + " ORDER BY po.name, po.id",
@@ -274,38 +261,29 @@ std::vector<Pool> edit_pools(pqxx::transaction_base& tx, const Actor& actor, con
   for (const auto& row : matched) {
     const int64_t id = row[0].as<int64_t>();
     const std::string old_name = row[1].as<std::string>();
-    std::string set;
-    std::vector<std::optional<std::string>> params = {std::to_string(id)};
-    auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
-      params.push_back(std::move(value));
-      set += std::string(set.empty() ? "" : ", ") + column + " = $" +
-             std::to_string(params.size()) + cast;
-    };
+    SqlParams params = {std::to_string(id)};
+    SetClause set(params);
     auto number = [](const std::optional<int64_t>& v) {
       return v ? std::optional(std::to_string(*v)) : std::nullopt;
     };
-    if (attr.name) add("name", *attr.name, "");
-    if (attr.description) add("description", *attr.description, "");
-    if (attr.default_type) add("default_type", *attr.default_type, "::ip_net_plan_type");
+    if (attr.name) set.set("name", *attr.name);
+    if (attr.description) set.set("description", *attr.description);
+    if (attr.default_type) set.set("default_type", *attr.default_type, "::ip_net_plan_type");
     if (attr.ipv4_default_prefix_length) {
-      add("ipv4_default_prefix_length", number(*attr.ipv4_default_prefix_length), "::integer");
+      set.set("ipv4_default_prefix_length", number(*attr.ipv4_default_prefix_length), "::integer");
     }
     if (attr.ipv6_default_prefix_length) {
-      add("ipv6_default_prefix_length", number(*attr.ipv6_default_prefix_length), "::integer");
+      set.set("ipv6_default_prefix_length", number(*attr.ipv6_default_prefix_length), "::integer");
     }
-    if (attr.tags) add("tags", tags_param(attr.tags), "::text[]");
-    if (attr.avps) {
-      params.push_back(avps_literal(*attr.avps));
-      set += std::string(set.empty() ? "" : ", ") + "avps = hstore($" +
-             std::to_string(params.size()) + "::text[])";
-    }
+    if (attr.tags) set.set_text_array("tags", *attr.tags);
+    if (attr.avps) set.set_avps("avps", *attr.avps);
     write_audit(tx, actor,
                 {std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, old_name, id,
                  "Edited pool " + old_name + " attr: " + describe(attr)});
     // An attr of only member_prefixes_* is accepted and changes nothing.
     if (!set.empty()) {
       translate_db_errors([&] {
-        return tx.exec_params("UPDATE ip_net_pool SET " + set + " WHERE id = $1::integer",
+        return tx.exec_params("UPDATE ip_net_pool SET " + set.sql() + " WHERE id = $1::integer",
                               pqxx::prepare::make_dynamic_params(params));
       });
     }
@@ -319,8 +297,8 @@ std::vector<Pool> remove_pools(pqxx::transaction_base& tx, const Actor& actor,
   if (spec.empty()) {
     throw NipapError(FaultCode::kMissingInput, "a pool specification key (id or name) is required");
   }
-  std::string where;
-  auto params = spec_params(spec, where);
+  SqlParams params;
+  const std::string where = spec_where(spec, params);
   std::vector<Pool> matched = select_pools(tx, where, params);
   for (const Pool& pool : matched) {
     translate_db_errors([&] {
@@ -342,12 +320,8 @@ std::vector<Pool> search_pools(pqxx::transaction_base& tx, Query& query,
   SearchCompiler compiler(SearchObject::kPool, pool_attributes());
   CompiledQuery compiled = compiler.compile(query);
   check_default_type_leaves(query);
-  std::vector<std::optional<std::string>> params = std::move(compiled.params);
-  params.push_back(std::to_string(options.max_result));
-  params.push_back(std::to_string(options.offset));
-  const std::string tail = " LIMIT $" + std::to_string(params.size() - 1) + "::bigint OFFSET $" +
-                           std::to_string(params.size()) + "::bigint";
-  return select_pools(tx, " WHERE " + compiled.sql, params, tail);
+  const std::string tail = limit_offset(compiled.params, options);
+  return select_pools(tx, " WHERE " + compiled.sql, compiled.params, tail);
 }
 
 }  // namespace prefixd

@@ -88,9 +88,10 @@ std::string spec_condition(const PrefixSpec& spec,
       where += std::string(attr->sql) + " IS NULL";
       continue;
     }
-    params.push_back(value);
-    const std::string type = term.array ? "text[]" : std::string(attr->type);
-    where += std::string(attr->sql) + " = $" + std::to_string(params.size()) + "::" + type;
+    const std::string type = term.array ? "::text[]" : "::" + std::string(attr->type);
+    where += attr->sql;
+    where += " = ";
+    where += bind(params, value, type);
   }
   return where;
 }

@@ -6,6 +6,7 @@
 #include "backend/errors.h"
 #include "backend/prefix_internal.h"
 #include "backend/prefix_store.h"
+#include "backend/sql_text.h"
 
 namespace prefixd {
 
@@ -19,8 +20,7 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
   CompiledQuery compiled = compiler.compile(query);
   std::vector<std::optional<std::string>> params = std::move(compiled.params);
   auto bind = [&](std::optional<std::string> value, const char* cast) {
-    params.push_back(std::move(value));
-    return "$" + std::to_string(params.size()) + cast;
+    return prefixd::bind(params, std::move(value), cast);
   };
   auto number = [](std::optional<int64_t> n) {
     return n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt;

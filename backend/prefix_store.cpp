@@ -72,17 +72,9 @@ std::vector<Prefix> prefixes_by_id(pqxx::transaction_base& tx, const std::vector
   return select_prefixes(tx, "p.id = ANY($1::integer[])", {array_literal(ids)}, kSearchOrder);
 }
 
-std::string quoted_or_none(const std::optional<std::string>& v) {
-  return v ? "'" + *v + "'" : "None";
-}
-
 // attr as a readable dict for the audit log (model.md §11).
 std::string describe(const PrefixChanges& attr) {
-  std::string out = "{";
-  auto item = [&](const char* key, const std::string& value) {
-    if (out.size() > 1) out += ", ";
-    out += "'" + std::string(key) + "': " + value;
-  };
+  AttrDescription d;
   const std::pair<const char*, const Change<std::optional<std::string>>*> texts[] = {
       {"prefix", &attr.prefix},
       {"type", &attr.type},
@@ -100,26 +92,26 @@ std::string describe(const PrefixChanges& attr) {
       {"vlan", &attr.vlan},
   };
   for (const auto& [key, value] : texts) {
-    if (*value) item(key, quoted_or_none(**value));
+    if (*value) d.text(key, **value);
   }
-  if (attr.tags) item("tags", describe_tags(*attr.tags));
-  if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
-  if (attr.expires) item("expires", "'" + *attr.expires + "'");
+  if (attr.tags) d.tags(*attr.tags);
+  if (attr.avps) d.avps(*attr.avps);
+  if (attr.expires) d.text("expires", *attr.expires);
   if (attr.vrf) {
-    if (attr.vrf->id) item("vrf_id", std::to_string(*attr.vrf->id));
-    if (attr.vrf->rt) item("vrf_rt", quoted_or_none(*attr.vrf->rt));
-    if (attr.vrf->name) item("vrf_name", "'" + *attr.vrf->name + "'");
+    if (attr.vrf->id) d.number("vrf_id", *attr.vrf->id);
+    if (attr.vrf->rt) d.text("vrf_rt", *attr.vrf->rt);
+    if (attr.vrf->name) d.text("vrf_name", *attr.vrf->name);
   }
   if (attr.pool) {
     if (!*attr.pool || (!(*attr.pool)->id && !(*attr.pool)->name)) {
-      item("pool_id", "None");
+      d.item("pool_id", "None");
     } else if ((*attr.pool)->id) {
-      item("pool_id", std::to_string(*(*attr.pool)->id));
+      d.number("pool_id", (*attr.pool)->id);
     } else {
-      item("pool_name", "'" + *(*attr.pool)->name + "'");
+      d.text("pool_name", (*attr.pool)->name);
     }
   }
-  return out + "}";
+  return d.str();
 }
 
 AuditEntry prefix_audit(const Prefix& p, std::string description) {
@@ -371,38 +363,30 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
     if (moved) check_duplicate(tx, old.vrf_id, place, old.id);
     if (moved && old.type == "assignment") check_hosts_stay_covered(tx, old.vrf_id, place, old.id);
 
-    std::string set = "vrf_id = vrf_id";
-    std::vector<std::optional<std::string>> params = {std::to_string(old.id)};
-    auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
-      params.push_back(std::move(value));
-      set += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
-    };
-    if (attr.prefix) add("prefix", place.cidr, "::cidr");
-    if (attr.type) add("type", type, "::ip_net_plan_type");
-    if (attr.status) add("status", *attr.status, "::ip_net_plan_status");
-    if (attr.description) add("description", *attr.description, "");
-    if (attr.comment) add("comment", *attr.comment, "");
-    if (attr.node) add("node", *attr.node, "");
-    if (attr.country)
-      add("country", country ? std::optional(normalize_country(*country)) : std::nullopt, "");
-    if (attr.order_id) add("order_id", *attr.order_id, "");
-    if (attr.customer_id) add("customer_id", *attr.customer_id, "");
-    if (attr.external_key) add("external_key", *attr.external_key, "");
-    if (attr.authoritative_source) add("authoritative_source", *attr.authoritative_source, "");
-    if (attr.alarm_priority) add("alarm_priority", *attr.alarm_priority, "::priority_5step");
-    if (attr.monitor) add("monitor", *attr.monitor, "::boolean");
-    if (attr.vlan) add("vlan", *attr.vlan, "::integer");
-    if (attr.tags) {
-      add("tags", *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt,
-          "::text[]");
+    SqlParams params = {std::to_string(old.id)};
+    SetClause set(params);
+    if (attr.prefix) set.set("prefix", place.cidr, "::cidr");
+    if (attr.type) set.set("type", type, "::ip_net_plan_type");
+    if (attr.status) set.set("status", *attr.status, "::ip_net_plan_status");
+    if (attr.description) set.set("description", *attr.description);
+    if (attr.comment) set.set("comment", *attr.comment);
+    if (attr.node) set.set("node", *attr.node);
+    if (attr.country) {
+      set.set("country", country ? std::optional(normalize_country(*country)) : std::nullopt);
     }
-    if (attr.avps) {
-      params.push_back(avps_literal(*attr.avps));
-      set += ", avps = hstore($" + std::to_string(params.size()) + "::text[])";
-    }
-    if (expires) add("expires", expires, "::timestamptz");
+    if (attr.order_id) set.set("order_id", *attr.order_id);
+    if (attr.customer_id) set.set("customer_id", *attr.customer_id);
+    if (attr.external_key) set.set("external_key", *attr.external_key);
+    if (attr.authoritative_source) set.set("authoritative_source", *attr.authoritative_source);
+    if (attr.alarm_priority) set.set("alarm_priority", *attr.alarm_priority, "::priority_5step");
+    if (attr.monitor) set.set("monitor", *attr.monitor, "::boolean");
+    if (attr.vlan) set.set("vlan", *attr.vlan, "::integer");
+    if (attr.tags) set.set_text_array("tags", *attr.tags);
+    if (attr.avps) set.set_avps("avps", *attr.avps);
+    if (expires) set.set("expires", expires, "::timestamptz");
     if (attr.pool) {
-      add("pool_id", pool ? std::optional(std::to_string(pool->id)) : std::nullopt, "::integer");
+      set.set("pool_id", pool ? std::optional(std::to_string(pool->id)) : std::nullopt,
+              "::integer");
     }
 
     write_audit(tx, actor,
@@ -420,8 +404,10 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
              "Removed prefix " + old.prefix + " from pool " + old.pool_name.value_or("None")});
       }
     }
+    // An attr that only names the prefix's own VRF changes no column.
+    const std::string columns = set.empty() ? "vrf_id = vrf_id" : set.sql();
     translate_db_errors([&] {
-      return tx.exec_params("UPDATE ip_net_plan SET " + set + " WHERE id = $1::integer",
+      return tx.exec_params("UPDATE ip_net_plan SET " + columns + " WHERE id = $1::integer",
                             pqxx::prepare::make_dynamic_params(params));
     });
     ids.push_back(old.id);

@@ -5,6 +5,7 @@
 #include "backend/errors.h"
 #include "backend/ip_prefix.h"
 #include "backend/regex_guard.h"
+#include "backend/sql_text.h"
 
 namespace prefixd {
 
@@ -103,6 +104,12 @@ CompiledQuery SearchCompiler::compile(Query& query) {
   return out;
 }
 
+CompiledQuery compile_or_match_all(SearchObject object,
+                                   const std::vector<SearchAttribute>& attributes, Query& query) {
+  if (!query.op && !query.attribute && query.children.empty()) return {"TRUE", {}};
+  return SearchCompiler(object, attributes).compile(query);
+}
+
 void throw_missing_val1() {
   throw NipapError(FaultCode::kMissingInput, "'val1' must be specified");
 }
@@ -113,7 +120,7 @@ void require_nonempty_query(const Query& q) {
 
 std::string SearchCompiler::bind(const QueryScalar& value) {
   params_.push_back(scalar_text(value));
-  return "$" + std::to_string(next_param_++);
+  return placeholder(static_cast<std::size_t>(next_param_++));
 }
 
 std::string SearchCompiler::node(Query& q, int depth) {
@@ -183,7 +190,10 @@ std::string SearchCompiler::leaf(Query& q) {
       throw NipapError(FaultCode::kValue,
                        "operator 'equals_any' applies to tags, not to '" + *q.attribute + "'");
     }
-    return "(" + bind(q.value) + "::citext = ANY(" + column + "::citext[]))";
+    std::string sql = "(";
+    sql += bind(q.value);
+    sql += "::citext = ANY(" + column + "::citext[]))";
+    return sql;
   }
   for (auto c : kContainment) {
     if (c == op) {

@@ -50,6 +50,11 @@ class SearchCompiler {
   std::vector<std::optional<std::string>> params_;
 };
 
+// An empty query {} means every row for VRFs, ASNs and tags (search.md
+// §1.1): TRUE without parameters; anything else is compiled.
+CompiledQuery compile_or_match_all(SearchObject object,
+                                   const std::vector<SearchAttribute>& attributes, Query& query);
+
 // A query node without an attribute: 1110 "'val1' must be specified", NIPAP's
 // KeyError on 'val1'.
 [[noreturn]] void throw_missing_val1();

@@ -273,7 +273,11 @@ std::string ipv6_network_string(std::string_view address, std::string_view lengt
     const uint32_t mask = bits == 0 ? 0 : (0xffffu << (16 - bits)) & 0xffffu;
     h[i] = static_cast<uint16_t>(h[i] & mask);
   }
-  const std::string suffix = len == 128 ? "" : "/" + std::to_string(len);
+  std::string suffix;
+  if (len != 128) {
+    suffix = '/';
+    suffix += std::to_string(len);
+  }
 
   auto hex = [](uint16_t v) {
     static const char* digits = "0123456789abcdef";

@@ -101,36 +101,22 @@ std::optional<std::string> parse_ipv4(std::string_view s) {
          std::to_string(octets[2]) + "." + std::to_string(octets[3]);
 }
 
-std::vector<std::optional<std::string>> spec_params(const VrfSpec& spec, std::string& where) {
-  std::vector<std::optional<std::string>> params;
-  auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
-    where += where.empty() ? " WHERE " : " AND ";
-    if (!value) {
-      where += std::string(column) + " IS NULL";
-      return;
-    }
-    params.push_back(std::move(value));
-    where += std::string(column) + " = $" + std::to_string(params.size()) + "::" + cast;
-  };
-  if (spec.id) add("id", std::to_string(*spec.id), "integer");
-  if (spec.rt) add("rt", *spec.rt, "text");
-  if (spec.name) add("name", *spec.name, "text");
-  return params;
+std::string spec_where(const VrfSpec& spec, SqlParams& params) {
+  WhereClause where(params);
+  if (spec.id) where.equals("id", std::to_string(*spec.id), "::integer");
+  if (spec.rt) where.equals("rt", *spec.rt, "::text");
+  if (spec.name) where.equals("name", *spec.name, "::text");
+  return where.sql();
 }
 
 std::string describe(const VrfChanges& attr) {
-  std::string out = "{";
-  auto item = [&](const char* key, const std::string& value) {
-    if (out.size() > 1) out += ", ";
-    out += "'" + std::string(key) + "': " + value;
-  };
-  auto text = [](const std::optional<std::string>& v) { return v ? "'" + *v + "'" : "None"; };
-  if (attr.rt) item("rt", text(*attr.rt));
-  if (attr.name) item("name", text(*attr.name));
-  if (attr.description) item("description", text(*attr.description));
-  if (attr.tags) item("tags", describe_tags(*attr.tags));
-  if (attr.avps) item("avps", std::to_string(attr.avps->size()) + " pair(s)");
-  return out + "}";
+  AttrDescription d;
+  if (attr.rt) d.text("rt", *attr.rt);
+  if (attr.name) d.text("name", *attr.name);
+  if (attr.description) d.text("description", *attr.description);
+  if (attr.tags) d.tags(*attr.tags);
+  if (attr.avps) d.avps(*attr.avps);
+  return d.str();
 }
 
 void check_avps(const Change<Avps>& avps) {
@@ -210,8 +196,8 @@ Vrf add_vrf(pqxx::transaction_base& tx, const Actor& actor, const VrfChanges& at
 }
 
 std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec) {
-  std::string where;
-  auto params = spec_params(spec, where);
+  SqlParams params;
+  const std::string where = spec_where(spec, params);
   return translate_db_errors([&] {
     return rows_to_vrfs(
         tx.exec_params(std::string("SELECT ") + kColumns + " FROM ip_net_vrf" + where + kOrder,
@@ -237,28 +223,18 @@ std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const
   std::vector<int64_t> ids;
   for (const Vrf& old : matched) {
     const auto rt = rt_for_row(old.id, attr.rt ? *attr.rt : old.rt);
-    std::string set = "rt = $2";
-    std::vector<std::optional<std::string>> params = {std::to_string(old.id), rt};
-    auto add = [&](const char* column, std::optional<std::string> value, const char* cast) {
-      params.push_back(std::move(value));
-      set += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
-    };
-    if (attr.name) add("name", *attr.name, "");
-    if (attr.description) add("description", *attr.description, "");
-    if (attr.tags) {
-      add("tags",
-          *attr.tags ? std::optional<std::string>(array_literal(**attr.tags)) : std::nullopt,
-          "::text[]");
-    }
-    if (attr.avps) {
-      params.push_back(avps_literal(*attr.avps));
-      set += ", avps = hstore($" + std::to_string(params.size()) + "::text[])";
-    }
+    SqlParams params = {std::to_string(old.id)};
+    SetClause set(params);
+    set.set("rt", rt);
+    if (attr.name) set.set("name", *attr.name);
+    if (attr.description) set.set("description", *attr.description);
+    if (attr.tags) set.set_text_array("tags", *attr.tags);
+    if (attr.avps) set.set_avps("avps", *attr.avps);
     write_audit(tx, actor,
                 {old.id, old.rt, old.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                  "Edited VRF " + old.rt.value_or("None") + " attr: " + describe(attr)});
     translate_db_errors([&] {
-      return tx.exec_params("UPDATE ip_net_vrf SET " + set + " WHERE id = $1::integer",
+      return tx.exec_params("UPDATE ip_net_vrf SET " + set.sql() + " WHERE id = $1::integer",
                             pqxx::prepare::make_dynamic_params(params));
     });
     ids.push_back(old.id);
@@ -294,23 +270,11 @@ std::vector<Vrf> remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, con
 
 std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,
                              const SearchOptions& options) {
-  std::string where = "TRUE";
-  std::vector<std::optional<std::string>> params;
-  // An empty query {} means everything (search.md §1.1).
-  if (query.op || query.attribute || !query.children.empty()) {
-    SearchCompiler compiler(SearchObject::kVrf, vrf_attributes());
-    CompiledQuery compiled = compiler.compile(query);
-    where = compiled.sql;
-    params = std::move(compiled.params);
-  }
-  params.push_back(std::to_string(options.max_result));
-  params.push_back(std::to_string(options.offset));
-  const std::string n = std::to_string(params.size());
-  const std::string sql = std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE " + where +
-                          kOrder + " LIMIT $" + std::to_string(params.size() - 1) +
-                          "::bigint OFFSET $" + n + "::bigint";
+  CompiledQuery compiled = compile_or_match_all(SearchObject::kVrf, vrf_attributes(), query);
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE " +
+                          compiled.sql + kOrder + limit_offset(compiled.params, options);
   return translate_db_errors([&] {
-    return rows_to_vrfs(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)));
+    return rows_to_vrfs(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(compiled.params)));
   });
 }
 

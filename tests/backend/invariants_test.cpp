@@ -203,7 +203,10 @@ class Invariants : public testing::DatabaseTest {
         const auto& s = pool_stats[{id, family}];
         const int at = family == 4 ? 1 : 6;
         std::string got;
-        for (int i = 0; i < 5; ++i) got += (i ? "/" : "") + std::string(r[at + i].c_str());
+        for (int i = 0; i < 5; ++i) {
+          if (i) got += '/';
+          got += r[at + i].c_str();
+        }
         const std::string want = decimal(s[0]) + "/" + decimal(s[1]) + "/" + decimal(s[2]) + "/" +
                                  decimal(s[3]) + "/" + decimal(s[2] - s[3]);
         if (got != want) {

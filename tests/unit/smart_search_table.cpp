@@ -139,23 +139,36 @@ std::string Fail(std::string_view input, std::string_view message) {
          "}[null null null]";
 }
 
+// "w<i>", the i-th of words(n).
+static std::string word(int i) {
+  std::string w = "w";
+  w += std::to_string(i);
+  return w;
+}
+
 std::string words(int n) {
   std::string s;
-  for (int i = 0; i < n; ++i) s += "w" + std::to_string(i) + " ";
+  for (int i = 0; i < n; ++i) s += word(i) + " ";
   return s;
 }
 
 namespace {
 
+std::string hash_tag(std::string_view t) {
+  std::string tag = "#";
+  tag += t;
+  return tag;
+}
+
 std::string PTag(std::string_view t) {
-  return "{string=" + Q("#" + std::string(t)) +
+  return "{string=" + Q(hash_tag(t)) +
          ",interpretation=\"(inherited) tag\",attribute=\"tag\",operator=\"equals_any\",error="
          "false}or([equals_any \"tags\" " +
          Q(t) + "], [equals_any \"inherited_tags\" " + Q(t) + "])";
 }
 
 std::string Tag(std::string_view t) {
-  return "{string=" + Q("#" + std::string(t)) +
+  return "{string=" + Q(hash_tag(t)) +
          ",interpretation=\"tag\",attribute=\"tag\",operator=\"equals_any\",error=false}"
          "[equals_any \"tags\" " +
          Q(t) + "]";
@@ -214,7 +227,7 @@ std::string Repeat(std::string_view s, int n) {
 // The left fold of §4.4 over the text matches of words(n).
 std::string TextChain(int n) {
   std::string tree = PText("w0");
-  for (int i = 1; i < n; ++i) tree = And(tree, PText("w" + std::to_string(i)));
+  for (int i = 1; i < n; ++i) tree = And(tree, PText(word(i)));
   return tree;
 }
 
