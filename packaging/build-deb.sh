@@ -9,8 +9,10 @@
 # with packaging/debian as its debian/, and runs
 # `dpkg-buildpackage -us -uc -b` there. VERSION is read from the one place it
 # is set, project(prefixd VERSION ...) in CMakeLists.txt, and written into
-# the top entry of debian/changelog. Build dependencies: debian/control's
-# Build-Depends (tests/package/test_package.sh installs them).
+# the top entry of debian/changelog. Build dependencies (debian/control's
+# Build-Depends) are installed with apt-get build-dep when this runs as root,
+# like the README's commands; otherwise the command that installs them is
+# printed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -37,6 +39,19 @@ else
 fi
 cp -a packaging/debian "$stage/debian"
 sed -i "1s/@VERSION@/$version/" "$stage/debian/changelog"
+
+if ! (cd "$stage" && dpkg-checkbuilddeps) 2>"$out/builddeps.txt"; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "== installing the build dependencies: $(sed 's/.*dependencies: //' "$out/builddeps.txt")"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "$stage"
+  else
+    cat "$out/builddeps.txt" >&2
+    echo "Install them (as root), then run this again:" >&2
+    echo "  sudo apt-get build-dep $stage" >&2
+    exit 1
+  fi
+fi
 
 echo "== building prefixd $version ($arch) in $stage"
 (cd "$stage" && DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}" \

@@ -13,7 +13,7 @@ PREFIXD_PACKAGES=(
   postgresql-15 postgresql-15-ip4r postgresql-contrib
   python3 curl iproute2 procps
   slapd ldap-utils openssl python3-cryptography
-  clang-14 libclang-rt-14-dev
+  clang clang-14 libclang-rt-14-dev
   librdkafka-dev prometheus
 )
 
@@ -37,11 +37,12 @@ ensure_packages() {
   fi
 }
 
-# build DIR [cmake args...]: configure (once) and build.
+# build DIR [cmake args...]: configure (again when the arguments changed) and build.
 build() {
   local dir=$1; shift
-  if [ ! -f "$dir/build.ninja" ]; then
+  if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.prefixd-cmake-args" 2>/dev/null)" != "$*" ]; then
     cmake -S "$PREFIXD_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+    echo "$*" > "$dir/.prefixd-cmake-args"
   fi
   cmake --build "$dir"
 }

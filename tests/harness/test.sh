@@ -10,11 +10,11 @@ cd "$PREFIXD_ROOT"
 
 ensure_packages
 echo "== building (RelWithDebInfo)"
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFIXD_WERROR=ON
 echo "== building (ASan + UBSan, -O0)"
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFIXD_SANITIZE=ON
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFIXD_SANITIZE=ON -DPREFIXD_WERROR=ON
 echo "== building (libFuzzer targets, clang)"
-build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFIXD_FUZZ=ON \
+build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFIXD_FUZZ=ON -DPREFIXD_WERROR=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
 
 pgdir=$(new_cluster_dir)
