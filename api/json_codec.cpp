@@ -477,6 +477,18 @@ void JsonWriter::write_datetime(std::string_view iso8601_basic) {
   out_ += '"';
 }
 
+void JsonWriter::write_timestamp(const Timestamp& t) {
+  before_value();
+  const LocalTime l = local_time(t);
+  const long magnitude = t.utc_offset < 0 ? -static_cast<long>(t.utc_offset) : t.utc_offset;
+  char text[80];
+  const int n =
+      std::snprintf(text, sizeof text, "\"%04lld-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld\"",
+                    static_cast<long long>(l.year), l.month, l.day, l.hour, l.minute, l.second,
+                    t.utc_offset < 0 ? '-' : '+', magnitude / 3600 % 100, magnitude % 3600 / 60);
+  out_.append(text, static_cast<std::size_t>(n));
+}
+
 void JsonWriter::write_binary(std::string_view bytes) {
   before_value();
   out_ += '"';

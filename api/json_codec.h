@@ -7,13 +7,12 @@
 //  - Integers whose magnitude exceeds 2^53 (and big integers) are written as
 //    strings, since JavaScript and many JSON libraries would round them.
 //    Counters that may grow that large are already strings in the results.
-//  - A date-time (NIPAP's naive "YYYYMMDDTHH:MM:SS") is written as ISO 8601
-//    with the UTC offset the process's local time zone (TZ) has at that
-//    instant: 2024-05-01T12:00:00+02:00. prefixd has no time-zone setting;
-//    the naive times are the database session's (its TimeZone, by default
-//    the server's, which on one host is the system zone prefixd also uses;
-//    set PGTZ and TZ alike otherwise). In the hour repeated when clocks go
-//    back, the C library picks one of the two offsets.
+//  - A stored time is written as ISO 8601 with the UTC offset the database
+//    session's time zone (its TimeZone; PGTZ) had at that instant, the same
+//    wall-clock time XML-RPC sends: 2024-05-01T12:00:00+02:00. A date-time
+//    token echoed from a request (NIPAP's naive "YYYYMMDDTHH:MM:SS") gets the
+//    offset of the process's local time zone (TZ) at that time; in the hour
+//    repeated when clocks go back, the C library picks one of the two.
 //  - Binary values are base64 strings; non-finite doubles are null.
 //  - Strings: '"', '\\' and control characters are escaped (\n, \t, ... or
 //    \u00XX), everything else is written as UTF-8. Bytes that are not valid
@@ -78,6 +77,7 @@ class JsonWriter final : public ValueWriter {
   void write_double(double d) override;
   void write_string(std::string_view s) override;
   void write_datetime(std::string_view iso8601_basic) override;
+  void write_timestamp(const Timestamp& t) override;
   void write_binary(std::string_view bytes) override;
   void begin_array() override;
   void end_array() override;

@@ -130,9 +130,9 @@ void write_prefix(ValueWriter& out, const Prefix& p, PrefixShape shape) {
       out.write_nil();
     }
   };
-  auto optional_datetime = [&](const std::optional<std::string>& v) {
+  auto optional_timestamp = [&](const std::optional<Timestamp>& v) {
     if (v) {
-      out.write_datetime(*v);
+      out.write_timestamp(*v);
     } else {
       out.write_nil();
     }
@@ -187,11 +187,11 @@ void write_prefix(ValueWriter& out, const Prefix& p, PrefixShape shape) {
   out.write_key("avps");
   write_avps(out, p.avps);
   out.write_key("added");
-  out.write_datetime(p.added);
+  out.write_timestamp(p.added);
   out.write_key("last_modified");
-  out.write_datetime(p.last_modified);
+  out.write_timestamp(p.last_modified);
   out.write_key("expires");
-  optional_datetime(p.expires);
+  optional_timestamp(p.expires);
   // Address counters exceed 32 bits, so they travel as strings (§4.1).
   const std::pair<const char*, const BigCount*> counters[] = {
       {"total_addresses", &p.total_addresses},

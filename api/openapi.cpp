@@ -128,7 +128,7 @@ Members model_schemas() {
         p.pool_id = 1;
         p.monitor = true;
         p.vlan = 1;
-        p.expires = "20240101T00:00:00";
+        p.expires = Timestamp{1704067200, 0};  // 2024-01-01
         p.tags = p.inherited_tags = {"tag"};
       } else {
         p.display.reset();

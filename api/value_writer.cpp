@@ -1,6 +1,7 @@
 // ValueWriter conveniences shared by every transport.
 #include "api/value_writer.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "api/value.h"
@@ -9,6 +10,17 @@ namespace prefixd::api {
 
 void ValueWriter::write_big_integer(std::string_view /*digits*/) {
   throw std::overflow_error("int exceeds XML-RPC limits");
+}
+
+void ValueWriter::write_timestamp(const Timestamp& t) {
+  const LocalTime l = local_time(t);
+  // PostgreSQL's to_char(..., 'YYYY') as NIPAP printed it: at least four
+  // digits; a year BC by its number.
+  const long long year = l.year > 0 ? l.year : 1 - l.year;
+  char text[48];
+  const int n = std::snprintf(text, sizeof text, "%04lld%02d%02dT%02d:%02d:%02d", year, l.month,
+                              l.day, l.hour, l.minute, l.second);
+  write_datetime(std::string_view(text, static_cast<std::size_t>(n)));
 }
 
 void ValueWriter::write(const Value& v) {

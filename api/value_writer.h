@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "backend/timestamp.h"
+
 namespace prefixd::api {
 
 class Value;
@@ -23,9 +25,13 @@ class ValueWriter {
   virtual void write_big_integer(std::string_view digits);
   virtual void write_double(double d) = 0;
   virtual void write_string(std::string_view s) = 0;
-  // A naive wall-clock time "YYYYMMDDTHH:MM:SS" (XML-RPC form); codecs may
-  // re-render it.
+  // A date-time token as it was received (echoed values): XML-RPC's
+  // "YYYYMMDDTHH:MM:SS" form.
   virtual void write_datetime(std::string_view iso8601_basic) = 0;
+  // A stored point in time. The default is XML-RPC's (NIPAP's): the naive
+  // wall-clock time of the database session's zone, through write_datetime;
+  // JSON writes the instant with its offset.
+  virtual void write_timestamp(const Timestamp& t);
   virtual void write_binary(std::string_view bytes) = 0;
   virtual void begin_array() = 0;
   virtual void end_array() = 0;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/timestamp.h"
+
 namespace prefixd {
 
 // hstore: string keys, values that may be NULL.
@@ -137,8 +139,8 @@ struct SearchOptions {
   int64_t offset = 0;
 };
 
-// A prefix as read (model.md §5.1). Timestamps are naive wall-clock times
-// "YYYYMMDDTHH:MM:SS" in the session time zone (xmlrpc.md §4.2).
+// A prefix as read (model.md §5.1). Timestamps carry the session time zone's
+// offset, so XML-RPC can send NIPAP's naive wall-clock times (xmlrpc.md §4.2).
 struct Prefix {
   int64_t id = 0;
   int64_t vrf_id = 0;
@@ -161,8 +163,8 @@ struct Prefix {
   std::optional<int64_t> vlan;
   std::vector<std::string> tags, inherited_tags;
   Avps avps;
-  std::string added, last_modified;
-  std::optional<std::string> expires;  // nullopt: never (infinity)
+  Timestamp added, last_modified;
+  std::optional<Timestamp> expires;  // nullopt: never (infinity)
   BigCount total_addresses, used_addresses, free_addresses;
   std::string status;
   // Search results only (search.md §3.4).

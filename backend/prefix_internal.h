@@ -23,6 +23,52 @@ extern const char* const kPrefixFrom;
 // Search order (search.md §3.6): VRF rt sort key, prefix.
 extern const char* const kSearchOrder;
 
+// The positions of kPrefixColumns in a row; a query's own columns follow
+// from kPrefixColumnCount on.
+namespace column {
+enum : int {
+  kId,
+  kVrfId,
+  kVrfRt,
+  kVrfName,
+  kFamily,
+  kPrefix,
+  kDisplayPrefix,
+  kDisplayPrefixCidr,
+  kPrefixLength,
+  kDescription,
+  kComment,
+  kNode,
+  kPoolId,
+  kPoolName,
+  kType,
+  kIndent,
+  kChildren,
+  kCountry,
+  kOrderId,
+  kCustomerId,
+  kExternalKey,
+  kAuthoritativeSource,
+  kAlarmPriority,
+  kMonitor,
+  kVlan,
+  kTags,
+  kInheritedTags,
+  kAvps,
+  kAdded,
+  kAddedOffset,
+  kLastModified,
+  kLastModifiedOffset,
+  kExpires,
+  kExpiresOffset,
+  kTotalAddresses,
+  kUsedAddresses,
+  kFreeAddresses,
+  kStatus,
+  kPrefixColumnCount
+};
+}  // namespace column
+
 Prefix row_to_prefix(const pqxx::row& r);
 std::vector<Prefix> rows_to_prefixes(const pqxx::result& rows);
 

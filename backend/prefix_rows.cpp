@@ -6,17 +6,19 @@
 
 namespace prefixd::prefix_detail {
 
-// Timestamps as naive "YYYYMMDDTHH:MM:SS" in the session time zone; expires
-// "infinity" (never) reads as NULL.
+// Timestamps as whole seconds since the epoch and the session time zone's
+// offset at that instant; expires "infinity" (never) reads as NULL.
 const char* const kPrefixColumns =
     "p.id, p.vrf_id, vrf.rt, vrf.name, family(p.prefix), p.prefix::text, p.display_prefix, "
     "p.display_prefix::text, masklen(p.prefix), p.description, p.comment, p.node, p.pool_id, "
     "pool.name, p.type::text, p.indent, p.children, p.country, p.order_id, p.customer_id, "
     "p.external_key, p.authoritative_source, p.alarm_priority::text, p.monitor, p.vlan, "
     "coalesce(p.tags, '{}'), coalesce(p.inherited_tags, '{}'), hstore_to_array(p.avps), "
-    "to_char(p.added, 'YYYYMMDD\"T\"HH24:MI:SS'), "
-    "to_char(p.last_modified, 'YYYYMMDD\"T\"HH24:MI:SS'), "
-    "CASE WHEN isfinite(p.expires) THEN to_char(p.expires, 'YYYYMMDD\"T\"HH24:MI:SS') END, "
+    "floor(extract(epoch FROM p.added))::int8, extract(timezone FROM p.added)::int4, "
+    "floor(extract(epoch FROM p.last_modified))::int8, "
+    "extract(timezone FROM p.last_modified)::int4, "
+    "CASE WHEN isfinite(p.expires) THEN floor(extract(epoch FROM p.expires))::int8 END, "
+    "CASE WHEN isfinite(p.expires) THEN extract(timezone FROM p.expires)::int4 END, "
     "p.total_addresses::text, p.used_addresses::text, p.free_addresses::text, p.status::text";
 const char* const kPrefixFrom =
     " FROM ip_net_plan p JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id"
@@ -24,43 +26,53 @@ const char* const kPrefixFrom =
 const char* const kSearchOrder =
     " ORDER BY prefixd_rt_sort_key(vrf.rt) NULLS FIRST, p.prefix, p.vrf_id";
 
+namespace {
+
+Timestamp timestamp(const pqxx::row& r, int seconds, int offset) {
+  return Timestamp{r[seconds].as<int64_t>(), r[offset].as<int32_t>()};
+}
+
+}  // namespace
+
 Prefix row_to_prefix(const pqxx::row& r) {
+  using namespace column;
   Prefix p;
-  p.id = r[0].as<int64_t>();
-  p.vrf_id = r[1].as<int64_t>();
-  p.vrf_rt = optional_text(r[2]);
-  p.vrf_name = optional_text(r[3]);
-  p.family = r[4].as<int64_t>();
-  p.prefix = r[5].as<std::string>();
-  p.display_prefix = r[6].is_null() ? p.prefix : r[6].as<std::string>();
-  p.display_prefix_cidr = r[7].is_null() ? p.prefix : r[7].as<std::string>();
-  p.prefix_length = r[8].as<int64_t>();
-  p.description = optional_text(r[9]);
-  p.comment = optional_text(r[10]);
-  p.node = optional_text(r[11]);
-  if (!r[12].is_null()) p.pool_id = r[12].as<int64_t>();
-  p.pool_name = optional_text(r[13]);
-  p.type = r[14].as<std::string>();
-  p.indent = r[15].is_null() ? 0 : r[15].as<int64_t>();
-  p.children = r[16].is_null() ? 0 : r[16].as<int64_t>();
-  p.country = optional_text(r[17]);
-  p.order_id = optional_text(r[18]);
-  p.customer_id = optional_text(r[19]);
-  p.external_key = optional_text(r[20]);
-  p.authoritative_source = r[21].as<std::string>();
-  p.alarm_priority = optional_text(r[22]);
-  if (!r[23].is_null()) p.monitor = r[23].as<bool>();
-  if (!r[24].is_null()) p.vlan = r[24].as<int64_t>();
-  p.tags = optional_text_array(r[25]).value_or(std::vector<std::string>{});
-  p.inherited_tags = optional_text_array(r[26]).value_or(std::vector<std::string>{});
-  p.avps = avps_from_array(r[27]);
-  p.added = r[28].as<std::string>("");
-  p.last_modified = r[29].as<std::string>("");
-  p.expires = optional_text(r[30]);
-  p.total_addresses = optional_text(r[31]);
-  p.used_addresses = optional_text(r[32]);
-  p.free_addresses = optional_text(r[33]);
-  p.status = r[34].as<std::string>();
+  p.id = r[kId].as<int64_t>();
+  p.vrf_id = r[kVrfId].as<int64_t>();
+  p.vrf_rt = optional_text(r[kVrfRt]);
+  p.vrf_name = optional_text(r[kVrfName]);
+  p.family = r[kFamily].as<int64_t>();
+  p.prefix = r[kPrefix].as<std::string>();
+  p.display_prefix = r[kDisplayPrefix].is_null() ? p.prefix : r[kDisplayPrefix].as<std::string>();
+  p.display_prefix_cidr =
+      r[kDisplayPrefixCidr].is_null() ? p.prefix : r[kDisplayPrefixCidr].as<std::string>();
+  p.prefix_length = r[kPrefixLength].as<int64_t>();
+  p.description = optional_text(r[kDescription]);
+  p.comment = optional_text(r[kComment]);
+  p.node = optional_text(r[kNode]);
+  if (!r[kPoolId].is_null()) p.pool_id = r[kPoolId].as<int64_t>();
+  p.pool_name = optional_text(r[kPoolName]);
+  p.type = r[kType].as<std::string>();
+  p.indent = r[kIndent].is_null() ? 0 : r[kIndent].as<int64_t>();
+  p.children = r[kChildren].is_null() ? 0 : r[kChildren].as<int64_t>();
+  p.country = optional_text(r[kCountry]);
+  p.order_id = optional_text(r[kOrderId]);
+  p.customer_id = optional_text(r[kCustomerId]);
+  p.external_key = optional_text(r[kExternalKey]);
+  p.authoritative_source = r[kAuthoritativeSource].as<std::string>();
+  p.alarm_priority = optional_text(r[kAlarmPriority]);
+  if (!r[kMonitor].is_null()) p.monitor = r[kMonitor].as<bool>();
+  if (!r[kVlan].is_null()) p.vlan = r[kVlan].as<int64_t>();
+  p.tags = optional_text_array(r[kTags]).value_or(std::vector<std::string>{});
+  p.inherited_tags = optional_text_array(r[kInheritedTags]).value_or(std::vector<std::string>{});
+  p.avps = avps_from_array(r[kAvps]);
+  p.added = timestamp(r, kAdded, kAddedOffset);
+  p.last_modified = timestamp(r, kLastModified, kLastModifiedOffset);
+  if (!r[kExpires].is_null()) p.expires = timestamp(r, kExpires, kExpiresOffset);
+  p.total_addresses = optional_text(r[kTotalAddresses]);
+  p.used_addresses = optional_text(r[kUsedAddresses]);
+  p.free_addresses = optional_text(r[kFreeAddresses]);
+  p.status = r[kStatus].as<std::string>();
   return p;
 }
 

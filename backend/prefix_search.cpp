@@ -107,8 +107,10 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
   out.reserve(rows.size());
   for (const auto& r : rows) {
     Prefix p = row_to_prefix(r);
-    p.match = r[35].as<bool>();
-    p.display = r[36].is_null() ? std::nullopt : std::optional<bool>(r[36].as<bool>());
+    // The search's own columns after the prefix's: match, display.
+    const auto match = r[column::kPrefixColumnCount], display = r[column::kPrefixColumnCount + 1];
+    p.match = match.as<bool>();
+    p.display = display.is_null() ? std::nullopt : std::optional<bool>(display.as<bool>());
     out.push_back(std::move(p));
   }
   return out;

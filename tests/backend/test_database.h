@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -27,6 +28,18 @@ inline std::pair<int, std::string> fault_of(const std::function<void()>& fn) {
     return {static_cast<int>(e.code()), e.what()};
   }
   return {0, ""};
+}
+
+// NIPAP's text of a stored time: "YYYYMMDDTHH:MM:SS" in the session's zone.
+inline std::string naive(const Timestamp& t) {
+  const LocalTime l = local_time(t);
+  char text[48];
+  std::snprintf(text, sizeof text, "%04lld%02d%02dT%02d:%02d:%02d", static_cast<long long>(l.year),
+                l.month, l.day, l.hour, l.minute, l.second);
+  return text;
+}
+inline std::optional<std::string> naive(const std::optional<Timestamp>& t) {
+  return t ? std::optional(naive(*t)) : std::nullopt;
 }
 
 class DatabaseTest : public ::testing::Test {
