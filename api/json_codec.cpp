@@ -5,6 +5,9 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "api/base64.h"
+#include "backend/utf8.h"
+
 namespace prefixd::api {
 
 namespace {
@@ -179,31 +182,6 @@ class ValueSax final : public nlohmann::json_sax<nlohmann::json> {
 // ---------------------------------------------------------------------------------------
 // Writing
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629: no
-// overlong forms, no surrogates, nothing above U+10FFFF), or 0.
-std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  std::size_t length;
-  char32_t cp, smallest;
-  if ((lead & 0xE0u) == 0xC0u) {
-    length = 2, cp = lead & 0x1Fu, smallest = 0x80;
-  } else if ((lead & 0xF0u) == 0xE0u) {
-    length = 3, cp = lead & 0x0Fu, smallest = 0x800;
-  } else if ((lead & 0xF8u) == 0xF0u) {
-    length = 4, cp = lead & 0x07u, smallest = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < length) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(s[i + k]);
-    if ((next & 0xC0u) != 0x80u) return 0;
-    cp = (cp << 6) | (next & 0x3Fu);
-  }
-  if (cp < smallest || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return length;
-}
-
 // What replaces byte c (< 0x80) inside a JSON string, or nullptr to keep it.
 const char* ascii_escape(unsigned char c) {
   static const char* const kControl[0x20] = {
@@ -278,26 +256,6 @@ std::string extended_form(std::string_view s) {
   return out;
 }
 
-void append_base64(std::string& out, std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group = (static_cast<unsigned char>(bytes[i]) << 16) |
-                                (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                                static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(group >> shift) & 0x3F];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 0) return;
-  std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
-  if (rest == 2) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-  out += kAlphabet[(group >> 18) & 0x3F];
-  out += kAlphabet[(group >> 12) & 0x3F];
-  out += rest == 2 ? kAlphabet[(group >> 6) & 0x3F] : '=';
-  out += '=';
-}
-
 }  // namespace
 
 Value parse_json(std::string_view text, const JsonLimits& limits) {
@@ -344,7 +302,7 @@ void append_json_string(std::string& out, std::string_view s) {
       } else {
         ++i;
       }
-    } else if (const std::size_t length = utf8_sequence_at(s, i)) {
+    } else if (const std::size_t length = utf8_length(s, i)) {
       i += length;
     } else {
       replace(kReplacement, 1);

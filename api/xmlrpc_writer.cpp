@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "api/base64.h"
 #include "api/xmlrpc_codec.h"
 #include "backend/utf8.h"
 
@@ -107,26 +108,6 @@ void append_python_double(std::string& out, double d) {
   }
 }
 
-// base64.encodebytes: 76-character lines, each ending in "\n"; nothing for no bytes.
-void append_base64_lines(std::string& out, std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  constexpr std::size_t kLineBytes = 57;
-  for (std::size_t line = 0; line < bytes.size(); line += kLineBytes) {
-    std::size_t end = std::min(bytes.size(), line + kLineBytes);
-    for (std::size_t i = line; i < end; i += 3) {
-      unsigned b0 = static_cast<unsigned char>(bytes[i]);
-      unsigned b1 = i + 1 < end ? static_cast<unsigned char>(bytes[i + 1]) : 0u;
-      unsigned b2 = i + 2 < end ? static_cast<unsigned char>(bytes[i + 2]) : 0u;
-      out += kAlphabet[b0 >> 2];
-      out += kAlphabet[((b0 & 0x03) << 4) | (b1 >> 4)];
-      out += i + 1 < end ? kAlphabet[((b1 & 0x0F) << 2) | (b2 >> 6)] : '=';
-      out += i + 2 < end ? kAlphabet[b2 & 0x3F] : '=';
-    }
-    out += '\n';
-  }
-}
-
 }  // namespace
 
 void XmlRpcResponseWriter::begin_response() {
@@ -188,7 +169,7 @@ void XmlRpcResponseWriter::write_datetime(std::string_view iso8601_basic) {
 
 void XmlRpcResponseWriter::write_binary(std::string_view bytes) {
   out_ += "<value><base64>\n";
-  append_base64_lines(out_, bytes);
+  append_base64(out_, bytes, 57);  // base64.encodebytes: 76-character lines
   out_ += "</base64></value>\n";
   value_done();
 }

@@ -6,48 +6,13 @@
 #include <cstdint>
 
 #include "backend/errors.h"
+#include "backend/python_text.h"
 #include "backend/smart_search_ip.h"
+#include "backend/utf8.h"
 
 namespace prefixd::smart_search {
 
 namespace {
-
-bool is_continuation(std::string_view s, size_t i) {
-  return i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80;
-}
-
-// The code point at i, or -1 for an invalid sequence.
-long decode(std::string_view s, size_t i, size_t& len) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  len = 1;
-  if (b < 0x80) return b;
-  size_t need = 0;
-  long cp = 0;
-  if (b >= 0xc2 && b <= 0xdf) {
-    need = 1;
-    cp = b & 0x1f;
-  } else if (b >= 0xe0 && b <= 0xef) {
-    need = 2;
-    cp = b & 0x0f;
-  } else if (b >= 0xf0 && b <= 0xf4) {
-    need = 3;
-    cp = b & 0x07;
-  } else {
-    return -1;
-  }
-  for (size_t k = 1; k <= need; ++k) {
-    if (!is_continuation(s, i + k)) return -1;
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-  }
-  len = need + 1;
-  return cp;
-}
-
-bool is_python_space(long cp) {
-  return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 || cp == 0xa0 ||
-         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0x202f || cp == 0x205f || cp == 0x3000;
-}
 
 bool is_op_char(char c) {
   return c == '*' || c == '=' || c == '>' || c == '<' || c == '~' || c == '!';
@@ -391,9 +356,7 @@ class Tokenizer {
 }  // namespace
 
 size_t utf8_length(std::string_view s, size_t i) {
-  size_t len = 1;
-  decode(s, i, len);
-  return len;
+  return std::max<size_t>(1, prefixd::utf8_length(s, i));
 }
 
 size_t utf8_code_points(std::string_view s) {
@@ -404,9 +367,11 @@ size_t utf8_code_points(std::string_view s) {
 
 size_t space_length(std::string_view s, size_t i) {
   if (i >= s.size()) return 0;
-  size_t len = 1;
-  const long cp = decode(s, i, len);
-  return is_python_space(cp) ? len : 0;
+  // Bytes that are not UTF-8 are no blank, whatever their value.
+  if (prefixd::utf8_length(s, i) == 0) return 0;
+  size_t next = i;
+  const char32_t cp = next_code_point(s, next);
+  return py_isspace(cp) ? next - i : 0;
 }
 
 std::string expand_tabs(std::string_view s) {
