@@ -38,8 +38,7 @@ inline constexpr std::size_t kMaxQueryParameters = 256;
 
 struct HttpRequest {
   std::string_view method;
-  std::string_view path;   // without the query string
-  std::string_view query;  // raw, without '?'
+  std::string_view path;  // without the query string (see query_parameters)
   std::string body;
   bool body_too_large = false;  // body exceeded body_limit and was cut
   // Set by the header handler: the largest body this request may send, and

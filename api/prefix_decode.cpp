@@ -291,7 +291,7 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
     auto it = echo.find(key);
     if (it != echo.end()) {
       const auto n = python_int(it->second);
-      if (!n || *n > 2147483647) {
+      if (!n || *n > kPgIntegerMax) {
         fail(FaultCode::kValue, std::string("Invalid value for option '") + type_name +
                                     "'. Only integer values allowed.");
       }
@@ -319,7 +319,7 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
       out.max_result = std::nullopt;
     } else {
       const auto n = python_int(v);
-      if (!n || *n > 2147483647) {
+      if (!n || *n > kPgIntegerMax) {
         fail(FaultCode::kValue,
              "Invalid value for option 'max_result'. Only integer values allowed.");
       }
@@ -334,7 +334,7 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
 
   if (auto it = echo.find("offset"); it != echo.end()) {
     const auto n = python_int(it->second);
-    if (!n || *n > 2147483647) {
+    if (!n || *n > kPgIntegerMax) {
       fail(FaultCode::kValue, "Invalid value for option  'offset'. Only integer values allowed.");
     }
     if (*n < 0) {

@@ -157,7 +157,7 @@ void RequestRouter::handle_xmlrpc(HttpRequest& request, HttpResponse& response,
   response.content_type = "text/xml";
   if (request.body_too_large) {
     XmlRpcFrontend::body_too_large(max_body_bytes_, buffer_);
-    outcome.fault_code = 1;
+    outcome.fault_code = static_cast<int>(FaultCode::kGeneric);
     outcome.method = "(body too large)";
   } else {
     const Credentials credentials = parse_authorization(request.header("Authorization"));

@@ -384,8 +384,10 @@ CallOutcome RestFrontend::handle(const HttpRequest& request, HttpResponse& respo
     }
   } catch (const std::exception& e) {
     // A bug, not bad input: answer as NIPAP does for unexpected exceptions, and log it.
+    // The access log records the fault a NIPAP client sees in the body's
+    // place (NipapError 1000); the body keeps NIPAP's code 500.
     spdlog::error("internal error in REST '{}': {}", outcome.method, e.what());
-    outcome.fault_code = 500;
+    outcome.fault_code = static_cast<int>(FaultCode::kError);
     refuse({500, error_body(500, "Internal error")}, response, out);
   }
   response.body = out;

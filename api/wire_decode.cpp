@@ -284,9 +284,10 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
         fail(FaultCode::kValue,
              std::string("Invalid value for option '") + key + "'. Only integer values allowed.");
       }
-      if (*n < 0 || *n > 2147483647) {
+      if (*n < 0 || *n > kPgIntegerMax) {
         fail(FaultCode::kValue, std::string("Invalid value for option '") + key +
-                                    "'. It must be between 0 and 2147483647.");
+                                    "'. It must be between 0 and " + std::to_string(kPgIntegerMax) +
+                                    ".");
       }
       target = *n;
     }

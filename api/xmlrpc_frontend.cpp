@@ -78,15 +78,17 @@ CallOutcome XmlRpcFrontend::handle(std::string_view body, const Credentials& cre
     out.clear();
     write_xmlrpc_fault(out, outcome.fault_code, e.what());
   } catch (const EncodingError&) {
-    outcome.fault_code = 1;
+    outcome.fault_code = static_cast<int>(FaultCode::kGeneric);
     out.clear();
-    write_xmlrpc_fault(out, 1, "<class 'OverflowError'>:int exceeds XML-RPC limits");
+    write_xmlrpc_fault(out, outcome.fault_code,
+                       "<class 'OverflowError'>:int exceeds XML-RPC limits");
   } catch (const std::exception& e) {
     // A bug, not bad input: say so without leaking internals, and log it.
     spdlog::error("internal error in '{}': {}", outcome.method, e.what());
-    outcome.fault_code = 1;
+    outcome.fault_code = static_cast<int>(FaultCode::kGeneric);
     out.clear();
-    write_xmlrpc_fault(out, 1, "<class 'Exception'>:internal error, see the prefixd log");
+    write_xmlrpc_fault(out, outcome.fault_code,
+                       "<class 'Exception'>:internal error, see the prefixd log");
   }
   return outcome;
 }

@@ -17,8 +17,8 @@ namespace prefixd {
 const std::vector<PreparedStatement>& asn_statements();
 
 // The range of the asn column (a signed 32-bit integer).
-constexpr int64_t kAsnMin = -2147483648LL;
-constexpr int64_t kAsnMax = 2147483647LL;
+constexpr int64_t kAsnMin = -kPgIntegerMax - 1;
+constexpr int64_t kAsnMax = kPgIntegerMax;
 
 // The 1200 message for an asn the column cannot hold; `value` is the
 // number as given (it may not fit in 64 bits).

@@ -12,6 +12,10 @@
 
 namespace prefixd {
 
+// The largest value of PostgreSQL's integer (int4) columns and of the
+// search options NIPAP bounds the same way.
+inline constexpr int64_t kPgIntegerMax = 2147483647;
+
 // hstore: string keys, values that may be NULL.
 using Avps = std::map<std::string, std::optional<std::string>>;
 // A numeric(40) statistic as decimal text; nullopt is SQL NULL.
