@@ -6,7 +6,6 @@
 
 #include "api/wire_decode.h"
 #include "backend/errors.h"
-#include "backend/pg_values.h"
 #include "backend/prefix_store.h"
 
 namespace prefixd::api {
@@ -221,7 +220,7 @@ PrefixSpec decode_prefix_spec(const Value* spec, SpecUse use) {
     if (use != SpecUse::kList && (key == "vrf_rt" || key == "vrf_name")) {
       fail(FaultCode::kExtraneousInput, "Key '" + key + "' not allowed in prefix spec.");
     }
-    PrefixSpec::Term term{key, std::nullopt, false};
+    PrefixSpec::Term term{key, std::nullopt};
     // A false family (nil, 0) is ignored (xmlrpc.md §6).
     if (key == "family" && !value.truthy()) continue;
     switch (value.type()) {
@@ -249,8 +248,7 @@ PrefixSpec decode_prefix_spec(const Value* spec, SpecUse use) {
           }
           items.push_back(item.text());
         }
-        term.value = array_literal(items);
-        term.array = true;
+        term.list = std::move(items);
         break;
       }
       default:

@@ -23,6 +23,8 @@ void write_scalar(ValueWriter& out, const QueryScalar& v) {
     out.write_int(*i);
   } else if (const double* d = std::get_if<double>(&v)) {
     out.write_double(*d);
+  } else if (const auto* items = std::get_if<std::vector<std::string>>(&v)) {
+    write_string_list(out, *items);  // an extra_query's list, as it came
   } else {
     out.write_string(std::get<std::string>(v));
   }

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "backend/errors.h"
-#include "backend/pg_values.h"
 #include "backend/pool_store.h"
 #include "backend/search_compiler.h"
 
@@ -59,7 +58,7 @@ QueryScalar scalar_of(const Value& v) {
       return v.text();
     case Value::Type::kArray: {
       // A list of strings compares with an array attribute such as tags
-      // (prefix_search.jsonl seq 113): bound as a text[] literal.
+      // (prefix_search.jsonl seq 113).
       std::vector<std::string> items;
       for (const Value& item : v.as_array()) {
         if (!item.is_string()) {
@@ -67,7 +66,7 @@ QueryScalar scalar_of(const Value& v) {
         }
         items.push_back(item.text());
       }
-      return array_literal(items);
+      return items;
     }
     default:
       fail(FaultCode::kValue, "a query value must be a string, number, boolean or nil");

@@ -208,12 +208,13 @@ struct PrefixChanges {
 };
 
 // Selects prefixes by exact attribute values (xmlrpc.md §6), ANDed. A nil
-// value compares with IS NULL; `array` marks a text[] literal (tags).
+// value compares with IS NULL; `list` is a list of strings given instead of
+// a value (tags).
 struct PrefixSpec {
   struct Term {
     std::string key;
     std::optional<std::string> value;
-    bool array = false;
+    std::optional<std::vector<std::string>> list = std::nullopt;
   };
   std::vector<Term> terms;
   bool empty() const { return terms.empty(); }

@@ -92,7 +92,7 @@ std::string spec_condition(const PrefixSpec& spec,
       if (a.name == term.key) attr = &a;
     }
     if (attr == nullptr) continue;  // check_prefix_spec refused it already
-    std::optional<std::string> value = term.value;
+    std::optional<std::string> value = term.list ? array_literal(*term.list) : term.value;
     // A nil vrf_id means the default VRF (xmlrpc.md §6).
     if (term.key == "vrf_id" && !value) value = "0";
     where += " AND ";
@@ -100,7 +100,7 @@ std::string spec_condition(const PrefixSpec& spec,
       where += std::string(attr->sql) + " IS NULL";
       continue;
     }
-    const std::string type = term.array ? "::text[]" : "::" + std::string(attr->type);
+    const std::string type = term.list ? "::text[]" : "::" + std::string(attr->type);
     where += attr->sql;
     where += " = ";
     where += bind(params, value, type);

@@ -428,8 +428,7 @@ std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& act
       throw NipapError(FaultCode::kNonExistent,
                        "Prefix with id " + id->value.value_or("None") + " not found");
     }
-    target.terms = {{"prefix", found[0].prefix, false},
-                    {"vrf_id", std::to_string(found[0].vrf_id), false}};
+    target.terms = {{"prefix", found[0].prefix}, {"vrf_id", std::to_string(found[0].vrf_id)}};
   } else if (!spec.find("prefix")) {
     throw NipapError(FaultCode::kMissingInput, "missing prefix or id of prefix");
   }

@@ -14,8 +14,10 @@
 
 namespace prefixd {
 
-// A leaf value or an interpretation field: nil, bool, integer, number, text.
-using QueryScalar = std::variant<std::monostate, bool, int64_t, double, std::string>;
+// A leaf value or an interpretation field: nil, bool, integer, number, text,
+// or a list of strings (compared with an array attribute such as tags).
+using QueryScalar =
+    std::variant<std::monostate, bool, int64_t, double, std::string, std::vector<std::string>>;
 
 struct Query {
   // The operator as given ("equals", "=", "and", ...). Empty only in the

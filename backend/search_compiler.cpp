@@ -92,6 +92,9 @@ std::optional<std::string> scalar_text(const QueryScalar& value) {
     std::optional<std::string> operator()(int64_t i) const { return std::to_string(i); }
     std::optional<std::string> operator()(double d) const { return format_double(d); }
     std::optional<std::string> operator()(const std::string& s) const { return s; }
+    std::optional<std::string> operator()(const std::vector<std::string>& items) const {
+      return array_literal(items);
+    }
   } visitor;
   return std::visit(visitor, value);
 }

@@ -141,7 +141,7 @@ std::vector<Operation> operations(pqxx::connection& conn, int vrfs, int pools) {
       {"remove_prefix", true,
        [leaves](pqxx::work& tx, int64_t rep) {
          PrefixSpec spec;
-         spec.terms.push_back({"id", std::to_string(leaves[rep % leaves.size()]), false});
+         spec.terms.push_back({"id", std::to_string(leaves[rep % leaves.size()])});
          ops::RemovePrefix::run(tx, kActor, {spec, false});
        }},
       // Beyond the list: where the time of the ones above goes.

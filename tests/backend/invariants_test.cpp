@@ -310,13 +310,13 @@ TEST_F(Invariants, Model_13_HoldAfterRandomisedOperations) {
           }
         }
         PrefixSpec s;
-        s.terms.push_back({"id", *id, false});
+        s.terms.push_back({"id", *id});
         in_tx([&](pqxx::work& tx) { edit_prefixes(tx, actor(), s, e); });
       } else {
         const auto id = existing();
         if (!id) continue;
         PrefixSpec s;
-        s.terms.push_back({"id", *id, false});
+        s.terms.push_back({"id", *id});
         in_tx([&](pqxx::work& tx) { remove_prefixes(tx, actor(), s, pick(5) == 0); });
       }
       ++done;

@@ -119,7 +119,7 @@ TEST_F(Operations, RemovalsReturnWhatTheyRemoved) {
   const Prefix parent = execute<ops::AddPrefix>(prefix("10.4.0.0/16", "reservation", "65000:4"));
   execute<ops::AddPrefix>(prefix("10.4.1.0/24", "reservation", "65000:4"));
   PrefixSpec by_id;
-  by_id.terms.push_back({"id", std::to_string(parent.id), false});
+  by_id.terms.push_back({"id", std::to_string(parent.id)});
   const auto removed = execute<ops::RemovePrefix>({by_id, true});
   ASSERT_EQ(removed.size(), 1u);  // the matched prefix; its child went with it
   EXPECT_EQ(removed[0].id, parent.id);

@@ -14,8 +14,8 @@ namespace prefixd {
 namespace {
 
 using testing::DatabaseTest;
-using testing::naive;
 using testing::fault_of;
+using testing::naive;
 
 PrefixChanges attr(const std::string& prefix, const std::string& type,
                    std::optional<std::string> description = "d") {
@@ -28,7 +28,7 @@ PrefixChanges attr(const std::string& prefix, const std::string& type,
 
 PrefixSpec spec(std::initializer_list<std::pair<std::string, std::optional<std::string>>> terms) {
   PrefixSpec s;
-  for (const auto& [key, value] : terms) s.terms.push_back({key, value, false});
+  for (const auto& [key, value] : terms) s.terms.push_back({key, value});
   return s;
 }
 
