@@ -1,17 +1,11 @@
 #include "daemon/master.h"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +26,7 @@
 #include "daemon/logging.h"
 #include "daemon/process_title.h"
 #include "daemon/readiness.h"
+#include "daemon/startup.h"
 #include "daemon/worker.h"
 #include "daemon/worker_slots.h"
 
@@ -50,44 +45,6 @@ constexpr std::chrono::seconds kReadyTimeout{15};
 // kUnreachable the workers will keep trying.
 constexpr int kUnknownSchema = 3;
 constexpr int kUnreachable = 4;
-
-class StartupError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-int bind_listener(const ListenAddress& address) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string port = std::to_string(address.port);
-  if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    throw StartupError("cannot resolve listen address " + address.text() + ": " + gai_strerror(rc));
-  }
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  if (fd >= 0) {
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    // Each worker slot gets its own socket in one reuseport group, so the
-    // kernel spreads connections over the workers' accept queues.
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (res->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  }
-  if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-    const std::string why = errno_text();
-    freeaddrinfo(res);
-    if (fd >= 0) close(fd);
-    throw StartupError("cannot listen on " + address.text() + ": " + why);
-  }
-  freeaddrinfo(res);
-  return fd;
-}
 
 struct Slot {
   int listen_fd = -1;
@@ -142,8 +99,6 @@ class Master {
   void finish_reload();
   void reload_done();
   int shutdown(int status);
-  void write_pid_file();
-  void drop_privileges();
   bool slot_has_live_child(int slot) const;
   bool slot_serves(int slot) const;
   void check_serving();
@@ -685,45 +640,6 @@ int Master::shutdown(int status) {
   return status;
 }
 
-void Master::write_pid_file() {
-  if (config_.pid_file.empty()) return;
-  pid_fd_ = open(config_.pid_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (pid_fd_ < 0) {
-    throw StartupError("cannot open pid file '" + config_.pid_file + "': " + errno_text());
-  }
-  if (flock(pid_fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    (void)!read(pid_fd_, buf, sizeof buf - 1);
-    throw StartupError("prefixd is already running (pid " + std::string(strtok(buf, "\n") ?: "?") +
-                       ", pid file '" + config_.pid_file + "')");
-  }
-  const std::string text = std::to_string(getpid()) + "\n";
-  if (ftruncate(pid_fd_, 0) != 0 || pwrite(pid_fd_, text.data(), text.size(), 0) < 0) {
-    throw StartupError("cannot write pid file '" + config_.pid_file + "': " + errno_text());
-  }
-}
-
-void Master::drop_privileges() {
-  if (config_.user.empty()) return;
-  const passwd* pw = getpwnam(config_.user.c_str());
-  if (pw == nullptr) throw StartupError("unknown user '" + config_.user + "' (key user)");
-  gid_t gid = pw->pw_gid;
-  if (!config_.group.empty()) {
-    const group* gr = getgrnam(config_.group.c_str());
-    if (gr == nullptr) throw StartupError("unknown group '" + config_.group + "' (key group)");
-    gid = gr->gr_gid;
-  }
-  if (geteuid() != 0) {
-    if (geteuid() == pw->pw_uid) return;  // already that user
-    throw StartupError("configured to run as user '" + config_.user +
-                       "' but not started as root, so privileges cannot be changed");
-  }
-  if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
-    throw StartupError("cannot switch to user '" + config_.user + "': " + errno_text());
-  }
-  spdlog::info("running as user {} (uid {}, gid {})", config_.user, pw->pw_uid, gid);
-}
-
 int Master::run() {
   signal(SIGPIPE, SIG_IGN);
   sigset_t handled;
@@ -745,8 +661,8 @@ int Master::run() {
       if (::daemon(0, 0) != 0) throw StartupError("cannot daemonize: " + errno_text());
       setup_logging(config_, "master", true);
     }
-    write_pid_file();
-    drop_privileges();
+    pid_fd_ = write_pid_file(config_.pid_file);
+    drop_privileges(config_.user, config_.group);
     signal_fd_ = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw StartupError("signalfd: " + errno_text());
   } catch (const StartupError& e) {
