@@ -42,8 +42,7 @@ void MetricsEndpoint::handle(const HttpRequest& request, HttpResponse& response,
   ScrapeExtras extras = before_scrape_ ? before_scrape_() : ScrapeExtras{};
   extras.events_enabled = settings_.events_enabled;
   try {
-    extras.outbox_backlog =
-        services_.db.run_read([](pqxx::nontransaction& tx) { return count_pending_events(tx); });
+    extras.outbox_backlog = count_pending_events(services_.db);
   } catch (const std::exception&) {
     // No database: the backlog is left out of this scrape, the rest is served.
   }

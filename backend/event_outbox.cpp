@@ -56,6 +56,10 @@ std::int64_t count_pending_events(pqxx::transaction_base& tx) {
       .as<std::int64_t>();
 }
 
+std::int64_t count_pending_events(DbSession& db) {
+  return db.run_read([](pqxx::transaction_base& tx) { return count_pending_events(tx); });
+}
+
 bool set_event_triggers(pqxx::connection& conn, bool enabled) {
   pqxx::work tx(conn);
   bool changed = false;

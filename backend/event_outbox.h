@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/db_session.h"
+
 namespace prefixd {
 
 struct OutboxEvent {
@@ -33,6 +35,8 @@ int delete_expired_events(pqxx::transaction_base& tx, std::chrono::seconds reten
 
 // Events not yet processed.
 std::int64_t count_pending_events(pqxx::transaction_base& tx);
+// The same on a worker's session, as the single statement it is.
+std::int64_t count_pending_events(DbSession& db);
 
 // Enables or disables trigger_kafka_ip_net_{plan,vrf,pool} (nipapd does the
 // same at start-up from `[kafka] enabled`). Changes only what differs, so
