@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/allocation_methods.h"
 
 #include "api/wire_decode.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // find_free_prefix (spec/xmlrpc.md §5.4.5, spec/allocation.md §5) and the
 // decoding of allocation arguments that add_prefix shares.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/asn_decode.h"
 
 #include <cctype>

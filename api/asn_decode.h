@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decoding of the ASN methods' wire arguments (spec/xmlrpc.md §5.5, §6;
 // spec/errors.md §4.5) into the backend's types, with NIPAP's faults.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ASN methods and search_tag (spec/xmlrpc.md §5.5, §5.6): decoding of
 // their argument structs into the operations' arguments, and how their
 // results are written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/auth.h"
 #include <spdlog/spdlog.h>
 #include "api/auth_throttle.h"

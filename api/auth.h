@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who is calling: HTTP Authorization parsing, the choice of authentication
 // backend (`user@backend`, Bearer → `jwt`), a per-worker bounded cache of
 // successful authentications, and the session a call runs as (trusted

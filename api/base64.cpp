@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/base64.h"
 
 #include <algorithm>

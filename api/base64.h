@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Base64 as the codecs write binary values (RFC 4648 alphabet, '=' padding).
 #pragma once
 

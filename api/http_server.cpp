@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/http_server.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One worker's HTTP server: libmicrohttpd driven from the worker's own epoll
 // loop (no threads). The worker accepts connections itself and hands them to
 // add_connection(), so it decides which worker serves which connection.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/json_codec.h"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON wire codec: parses request bodies into Values (nlohmann-json's SAX
 // parser, never a recursive one, with a nesting limit) and writes results
 // through the ValueWriter interface straight into a string.

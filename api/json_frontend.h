@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd's JSON API under /api/v1 (issue 6), a thin transport over the
 // method table: POST /api/v1/<method> for every method, resource routes for
 // VRFs, pools, prefixes and ASNs, and the OpenAPI document. HTTP Basic

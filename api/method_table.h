@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The method table: every public API method declared once (name, the
 // backend operation it runs, how its argument struct is decoded, how the
 // result is written, help). Whether it writes is the operation's. XML-RPC,

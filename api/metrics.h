@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prometheus metrics shared by the master, the workers and the event
 // producer: plain atomic counters in one anonymous shared mapping that the
 // master creates before it forks. Each worker slot has its own block, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/metrics_endpoint.h"
 
 #include "backend/errors.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GET /metrics: the Prometheus text exposition of the shared counters, on
 // the main port or on metrics.listen, optionally behind the same HTTP basic
 // authentication as the API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/model_writer.h"
 
 namespace prefixd::api {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One writer per domain type: how a Vrf, Pool, Asn or Prefix looks as a
 // result struct (spec/xmlrpc.md §4.3), and the answer of a search.
 // Transport-neutral: every codec implements ValueWriter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The OpenAPI 3 description of /api/v1, produced at run time: a path per
 // method of the method table, the resource routes of the JSON front-end, and
 // object schemas taken from what the model writers emit (no document is kept

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/pool_methods.h"
 
 #include "api/model_writer.h"

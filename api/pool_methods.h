@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool methods (spec/xmlrpc.md §5.3): decoding of their argument structs
 // into the operations' arguments, and how their results are written.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decoding of the prefix methods' arguments (spec/xmlrpc.md §5.4, §6,
 // spec/search.md §2.2) into backend types, with NIPAP's faults in NIPAP's
 // order (spec/errors.md §4.3).

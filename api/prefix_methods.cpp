@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/prefix_methods.h"
 
 #include "api/allocation_methods.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The prefix methods (spec/xmlrpc.md §5.4): decoding of their argument
 // structs into the operations' arguments, and how their results are written.
 #pragma once

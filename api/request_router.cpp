@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/request_router.h"
 
 #include <spdlog/spdlog.h>

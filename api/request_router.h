@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Routes a worker's HTTP requests to the transports (/XMLRPC and /RPC2 for
 // XML-RPC, /rest/v1/prefixes for NIPAP's REST API, /api/v1 for prefixd's JSON
 // API, /healthz, /metrics) and writes one access-log line per request.

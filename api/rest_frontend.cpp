@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/rest_frontend.h"
 
 #include "backend/utf8.h"

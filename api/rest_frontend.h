@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NIPAP's REST resource /rest/v1/prefixes (spec/rest.md): GET searches, POST
 // adds, PUT edits, DELETE removes. Query parameters, the JSON body and the
 // NIPAP-* headers become the argument struct of a method-table call, so the

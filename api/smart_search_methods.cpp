@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/smart_search_methods.h"
 
 #include "api/model_writer.h"

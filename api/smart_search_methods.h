@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // smart_search_{vrf,pool,prefix,asn} (spec/search.md §4.1): parse the free
 // text, AND an extra_query, run the structured search operation, send back
 // the interpretation.

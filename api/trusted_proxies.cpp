@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/trusted_proxies.h"
 
 #include <arpa/inet.h>

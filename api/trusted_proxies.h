@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Trusted reverse proxies: which TCP peers may say who the client is in
 // X-Forwarded-For. The access log names that client when the peer is a
 // trusted proxy, and the peer itself otherwise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/utility_methods.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Handlers of the utility methods: echo, version, db_version.
 #pragma once
 

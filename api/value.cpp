@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Non-inline members of Value: lookup, Python type names and truthiness, equality.
 #include "api/value.h"
 

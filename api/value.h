@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A wire-neutral value: what a decoded XML-RPC or JSON request argument is.
 // Codecs build Values from the wire; the method table decodes Values into
 // backend types. Results are normally streamed through a ValueWriter instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ValueWriter conveniences shared by every transport.
 #include "api/value_writer.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A streaming sink for results. Handlers describe a result as a sequence of
 // events; each transport (XML-RPC, JSON) implements the sink and writes its
 // own bytes directly, so no intermediate value tree is built for large results.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The VRF methods (spec/xmlrpc.md §5.2): decoding of their argument structs
 // into the operations' arguments, and how their results are written.
 #pragma once

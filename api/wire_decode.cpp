@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/wire_decode.h"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decoding of wire values (XML-RPC or JSON, as api::Value) into the
 // backend's argument types, with NIPAP's fault codes and messages for every
 // malformed argument (spec/xmlrpc.md §5–§6, spec/search.md §1.6, §2).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // XML-RPC wire codec: decodes methodCall bodies into Values the way NIPAP's Python
 // unmarshaller does (xmlrpc.md §1.2) and writes methodResponse / fault bodies byte for byte
 // like Python's marshaller (§1.1, §1.3).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // XML-RPC request decoding: methodCall bodies are decoded the way nipapd's Python
 // xmlrpc.client.Unmarshaller decodes them, by a port of the Unmarshaller's stack machine onto
 // the system libexpat (2.5, the parser CPython uses, hence identical error texts): the same

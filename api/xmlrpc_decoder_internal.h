@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the XML-RPC request decoder's files (xmlrpc_decoder,
 // xmlrpc_python_values): feeding expat as CPython does, failing with Python's
 // texts, and Python's conversions of element text. Not an interface for other

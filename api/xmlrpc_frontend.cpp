@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/xmlrpc_frontend.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The XML-RPC transport: a methodCall body in, a methodResponse out, with
 // NIPAP's introspection methods and its fault conventions (spec/xmlrpc.md).
 #pragma once

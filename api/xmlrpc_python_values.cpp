@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's number and base64 conversions, as xmlrpc.client's Unmarshaller
 // applies them to element text, with CPython's exception texts.
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The XML-RPC response writer: methodResponse and fault bodies written straight
 // into a string, byte for byte as Python's xmlrpc.client marshaller writes them.
 #include <charconv>

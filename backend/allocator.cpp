@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/allocator.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a new prefix goes (spec/allocation.md §3–§5): resolving the search
 // space of a from-pool or from-prefix request, and find_free_prefix.
 #pragma once

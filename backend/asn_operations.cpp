@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/asn_operations.h"
 
 #include "backend/asn_store.h"

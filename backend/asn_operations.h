@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ASN methods and search_tag as operations (spec/xmlrpc.md §5.5, §5.6;
 // backend/operation.h).
 #pragma once

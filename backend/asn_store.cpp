@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/asn_store.h"
 #include "backend/search_attributes.h"
 

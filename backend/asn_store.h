@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Autonomous system numbers (spec/model.md §10): add, list, edit, remove and
 // search, each write with its audit rows (model.md §11).
 #pragma once

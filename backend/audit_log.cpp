@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/audit_log.h"
 
 namespace prefixd {

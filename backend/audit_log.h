@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The audit log (ip_net_log, spec/model.md §11): one row per changed object,
 // written in the same transaction as the change.
 #pragma once

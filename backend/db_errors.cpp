@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/db_errors.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Turns PostgreSQL errors into NIPAP's typed errors (spec/errors.md §2):
 // unique violations into 1400 with the violated index's comment, model
 // refusals raised as "1200:..." into that code, bad values into 1200.

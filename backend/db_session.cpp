@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/db_session.h"
 
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A worker's single PostgreSQL connection: statements prepared on connect,
 // one transaction per API call, and loss of the connection classified and
 // recovered from with backoff (never by retrying the call that failed).

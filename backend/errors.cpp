@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/errors.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Typed errors carrying NIPAP's numeric fault codes (spec/errors.md §1).
 // The backend throws them; each transport decides how they look on the wire.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/event_outbox.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The change-event outbox `kafka_produce_event` (model.md §12): the rows the
 // triggers write, read in id order by the one active producer, marked
 // processed once the brokers acknowledged them, deleted after the retention;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/free_space.h"
 
 #include <algorithm>

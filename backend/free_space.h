@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Free-space search (spec/allocation.md §5.3–§5.5): the lowest free aligned
 // blocks of a wanted length inside search prefixes, judged in one VRF.
 // Read-only; the caller holds the VRF lock when it goes on to insert.

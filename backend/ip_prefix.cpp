@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/ip_prefix.h"
 
 #include <arpa/inet.h>

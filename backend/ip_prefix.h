@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Addresses and prefixes as 128-bit numbers, parsed and printed without a
 // database: the free-space walk and the search compiler use them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/migrations.h"
 
 #include <regex>

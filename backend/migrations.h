@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Schema migrations: numbered SQL files embedded at build time, applied in
 // order by `prefixd db init` / `prefixd db upgrade`, recorded in
 // prefixd_schema_migration. Also recognises a NIPAP database to adopt.

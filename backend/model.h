@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The domain's value types (spec/model.md): what the backend takes and
 // returns. No transport types: the API layer converts wire values to these.
 #pragma once

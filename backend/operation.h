@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The operations layer: every public method is one backend operation that
 // takes decoded arguments (plain backend types) and owns everything below
 // them: the transaction shape, locks, validation, audit rows and the rows it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/password_hash.h"
 
 #include <crypt.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Password hashing with the system's libcrypt: yescrypt for new hashes;
 // verification accepts any crypt(3) hash string libcrypt knows, and NIPAP's
 // salted SHA-1 for imported accounts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/pg_values.h"
 
 #include <spdlog/spdlog.h>

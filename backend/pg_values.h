@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading PostgreSQL values the backend's types need: nullable text, text
 // arrays, hstore (as a key/value text array). The literals written back are
 // in backend/sql_text.h.

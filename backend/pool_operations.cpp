@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/pool_operations.h"
 
 #include "backend/pool_store.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool methods as operations (spec/xmlrpc.md §5.3; backend/operation.h).
 #pragma once
 

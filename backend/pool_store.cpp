@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/pool_store.h"
 #include "backend/search_attributes.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pools (spec/model.md §4): add, list, edit, remove and search, each writing
 // its audit rows. The statistics are kept by the database (0002_ipam_schema);
 // the implied VRF and the member prefixes are computed when reading, for a

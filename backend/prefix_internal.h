@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the prefix store's files (prefix_store, prefix_rows,
 // prefix_validation, prefix_search): how a prefix row is read and the model
 // checks.

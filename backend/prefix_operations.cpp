@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/prefix_operations.h"
 
 #include "backend/prefix_store.h"

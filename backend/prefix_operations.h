@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The prefix methods and find_free_prefix as operations (spec/xmlrpc.md
 // §5.4; backend/operation.h).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How a prefix row is read, which attributes a query or spec may name, and
 // how a spec becomes SQL (shared by the prefix store and the prefix search).
 #include "backend/pg_values.h"

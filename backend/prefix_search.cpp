@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // search_prefix (spec/search.md §3): the match set, the related prefixes
 // (parents, children, neighbours), parent_prefix mode, the match/display
 // flags, offset and limit, in one statement.

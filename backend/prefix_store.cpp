@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/prefix_store.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prefixes (spec/model.md §5–§9, §11): add in explicit mode, list, edit,
 // remove and search, each validating what NIPAP validates (hierarchy, node,
 // country, pool VRF, duplicates) and writing its audit rows. The database

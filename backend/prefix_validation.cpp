@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The model rules the backend owns for prefixes (spec README decision 10):
 // value parsing with PostgreSQL's own input rules, the hierarchy of
 // model.md §6, node, country, pool VRF and duplicates, with NIPAP's messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/python_text.h"
 
 #include "backend/utf8.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's view of text, where prefixd must answer as NIPAP (a Python
 // program) does: which characters are blanks or printable, repr() and strip().
 #pragma once

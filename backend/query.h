@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A structured search query (spec/search.md §1): a binary tree of nodes
 // {operator, val1, val2}. A combining node ("and"/"or") has two children;
 // a leaf compares an attribute (val1) with a value (val2). Smart search

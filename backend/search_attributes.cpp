@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The searchable attributes of each object (spec/search.md §1.5).
 #include "backend/search_attributes.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The searchable attributes of each object (spec/search.md §1.5): the
 // names a structured query may use as val1, the SQL each reads and the type
 // a value is cast to. One table per object, shared by its store, the search

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/search_compiler.h"
 
 #include <charconv>

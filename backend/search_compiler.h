@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Compiles a structured search query (spec/search.md §1) into a SQL boolean
 // expression with bound parameters. Attribute names and operators come from
 // fixed tables; values are always parameters, never spliced into the SQL.

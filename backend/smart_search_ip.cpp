@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/smart_search_ip.h"
 
 #include <array>

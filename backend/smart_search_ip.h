@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address recognition for smart search (spec/search.md §4.3, §4.5): the
 // IPv6 token grammar NIPAP's tokenizer uses, and the address parsing and
 // printing of the IPy library NIPAP relies on, reproduced closely enough that

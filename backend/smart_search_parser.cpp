@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/smart_search_parser.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Smart search (spec/search.md §4): turns the free-text query a user types
 // into the structured query of §1, with the `interpretation` NIPAP attaches
 // to every node that came from the text. Transport-free; the smart_search_*

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/smart_search_tokenizer.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Smart-search tokenizer (spec/search.md §4.2, §4.3, §4.8): the pre-check for
 // unclosed quotes and parentheses, the token grammar NIPAP's parser uses for
 // VRFs, pools and prefixes, and the shell-style splitting used for ASNs.

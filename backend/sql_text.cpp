@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/sql_text.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pieces of SQL text the backend builds per call, in one place:
 // placeholders for bound values, array and hstore literals bound as text,
 // and the SET list of an UPDATE whose columns depend on what a call changes.

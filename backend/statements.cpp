@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The table of every prepared statement, gathered from the backend modules.
 #include "backend/allocator.h"
 #include "backend/asn_store.h"

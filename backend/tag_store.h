@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tags (spec/xmlrpc.md §5.6): the distinct tags used on prefixes, searched
 // with the structured query language on the one attribute `name`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Points in time as the model carries them: the instant and the UTC offset
 // the database session's time zone had then. Codecs format them: XML-RPC as
 // NIPAP's naive wall-clock time, JSON as ISO 8601 with the offset.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/user_store.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd's accounts (table prefixd_user): the local authentication backend
 // and the `prefixd user ...` admin commands.
 #pragma once

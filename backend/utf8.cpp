@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/utf8.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 as Python and the wire formats read it: the length of a well-formed
 // sequence (RFC 3629: no overlong forms, no surrogates, nothing above
 // U+10FFFF), decoding and encoding of code points, and validity of text that

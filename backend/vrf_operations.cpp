@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/vrf_operations.h"
 
 #include "backend/vrf_store.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The VRF methods as operations (spec/xmlrpc.md §5.2; backend/operation.h).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/vrf_store.h"
 #include "backend/search_attributes.h"
 

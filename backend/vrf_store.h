@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // VRFs (spec/model.md §3): validation and normalisation of route targets,
 // add, list, edit, remove and search, each writing its audit rows.
 #pragma once

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: add_prefix with a new /30 assignment under 10.0.0.0/8 on every
 -- request (10.128.0.0 upwards); counts fault responses. Environment as in
 -- xmlrpc.lua: PREFIXD_USER, PREFIXD_PASSWORD.

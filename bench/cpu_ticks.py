@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """CPU time (user + system, in clock ticks) of one prefixd and its own
 PostgreSQL cluster, by role: `cpu_ticks.py MASTER_PID POSTMASTER_PID` prints
 a JSON object {"api": ticks, "events": ticks}: "api" sums the master, the

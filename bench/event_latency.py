@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Commit-to-consumer latency of change events (issue 16).
 
 Calls add_prefix at a steady rate against a running prefixd whose events go

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Change events (issue 16): `bench/events.sh [seconds] [rounds]`
 # (LATENCY_RUNS=N repeats the latency part; rounds 0 skips the throughput part).
 #

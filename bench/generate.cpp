@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd-bench-generate: creates a database holding exactly N prefixes in
 // the hierarchy bench/generate.h describes, for bench/scale.cpp to measure.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shape of the benchmark data set (bench/generate.cpp loads it,
 // bench/scale.cpp measures against it): for N prefixes, how many VRFs,
 // sites, assignments and hosts, and the names and places the benchmark

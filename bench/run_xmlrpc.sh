@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # XML-RPC load benchmark: `bench/run_xmlrpc.sh [seconds] [workers]`.
 # Starts prefixd on a private cluster with one VRF holding a 10.0.0.0/8
 # reservation with 2 000 /24 assignments (the set-up the issue compares

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd-bench-scale: per-operation latency of the backend operations the
 // daemon's method table runs (backend/*_operations.h), on a database
 // bench/generate.cpp loaded.

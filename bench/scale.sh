@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Scale benchmark: `bench/scale.sh [N ...]` (default 10000 100000 1000000).
 # Builds the bench programs, starts a private PostgreSQL cluster, loads one
 # database per N with prefixd-bench-generate (--verify), measures every

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: one XML-RPC call, repeated; counts fault responses.
 -- Environment: PREFIXD_USER, PREFIXD_PASSWORD, PREFIXD_METHOD (default
 -- version), PREFIXD_ARGS (extra struct members as XML, default none),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd-bench-xmlrpc-decode: what decoding an XML-RPC request costs. Two
 // bodies: `version` (the smallest call) and an add_prefix argument set of 50
 // prefixes (one array parameter holding 50 {auth, attr} structs, 74 KB). The

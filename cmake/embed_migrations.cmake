@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Writes a C++ source holding every migration file as a raw string, in order.
 # Input: LIST (a file setting FILES, the paths named NNNN_name.sql), OUT (output path).
 include(${LIST})

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Builds a manual page: the prose of man/NAME.in around the lists the binary
 # prints from its own tables (prefixd --print-man-page=KIND).
 # cmake -DPREFIXD=… -DKIND=command|config -DTEMPLATE=… -DOUT=… -DVERSION=… -P man_page.cmake

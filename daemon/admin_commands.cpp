@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/admin_commands.h"
 
 #include <termios.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `prefixd db ...` and `prefixd user ...`: schema set-up and account
 // management, run against the configured database. Each returns an exit code.
 #pragma once

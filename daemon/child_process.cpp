@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/child_process.h"
 
 #include <signal.h>

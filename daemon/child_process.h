@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What every child of the master (worker, event producer) does first: the
 // master forwards termination as SIGTERM, which the child reads from a
 // signalfd (so it stays blocked); Ctrl-C and SIGHUP reach the whole process

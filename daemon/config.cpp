@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/config.h"
 
 #include <unistd.h>

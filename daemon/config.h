@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd's configuration: every key declared once in a table (path, type,
 // default, range, help), from which the YAML loader, its validation, the
 // commented default file and the man page are all derived.

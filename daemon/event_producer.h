@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The change-event producer process (issue 16), forked and supervised by the
 // master: applies events.kafka.enabled to NIPAP's trigger_kafka_* triggers,
 // then (enabled, with brokers) sends the outbox rows to Kafka in id order,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/event_supervisor.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The master's side of the change-event producer (daemon/event_producer.h):
 // a supervised child that is started when events need one, restarted with
 // growing delays when it dies, replaced when a reload changes its settings,

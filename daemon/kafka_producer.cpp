@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/kafka_producer.h"
 
 #include <librdkafka/rdkafka.h>

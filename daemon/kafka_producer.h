@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A librdkafka producer for change events: idempotent, acks=all, order
 // kept per key; send_batch() hands a batch over and waits until every
 // message is acknowledged or has failed, so the caller marks rows processed

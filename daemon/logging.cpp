@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/logging.h"
 
 #include <spdlog/sinks/stdout_sinks.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Logging set-up: the main logger and the access logger ("access"), to
 // stderr or syslog, at the configured level.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd: the command line. `serve` (the default) runs the daemon; `db`
 // and `user` are the administration commands.
 #include <CLI/CLI.hpp>

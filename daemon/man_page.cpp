@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/man_page.h"
 
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The generated parts of the manual pages, in roff, taken from the tables
 // the program itself uses: the CLI11 command line (prefixd(8)'s OPTIONS and
 // COMMANDS) and config_keys() (prefixd.yaml(5)'s KEYS). man/*.in hold the

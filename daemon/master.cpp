@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/master.h"
 
 #include <fcntl.h>

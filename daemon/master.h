@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The master process: binds one SO_REUSEPORT listening socket per worker
 // slot (kept open across worker restarts and reloads), forks and supervises
 // the workers, and acts on signals: SIGTERM/SIGINT drain and exit, SIGHUP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/process_title.h"
 
 #include <sys/prctl.h>

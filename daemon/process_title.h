@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sets the process title shown by ps, so master and workers can be told apart.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/readiness.h"
 
 #include <netdb.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the master tells the service manager and how it learns it may:
 // systemd's readiness protocol (sd_notify(3)) spoken directly, and a
 // GET /healthz on the daemon's own address that never blocks the master (it

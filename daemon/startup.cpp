@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/startup.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the master does once before it serves: bind the listening sockets,
 // take the pid file, give up root. Each throws StartupError with the
 // message the operator sees.

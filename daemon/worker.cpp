@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/worker.h"
 
 #include <signal.h>

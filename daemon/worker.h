@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A worker process: serves HTTP on its slot's listening socket with its own
 // database connection, balances connections with its siblings, and drains
 // on SIGTERM.

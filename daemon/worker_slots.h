@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // State shared by the master and every worker through an anonymous shared
 // mapping: per worker slot, how many connections it holds and whether a
 // worker is accepting there. Workers use it to balance connections.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the Debian package from the working tree:
 #
 #   packaging/build-deb.sh            ->  build-deb/prefixd_VERSION_amd64.deb

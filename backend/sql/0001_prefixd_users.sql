@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- prefixd's own user store (replaces NIPAP's SQLite local_auth.db), so every
 -- worker and every prefixd host shares one set of accounts.
 CREATE TABLE prefixd_user (

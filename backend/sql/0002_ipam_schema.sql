@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 0002_ipam_schema: NIPAP's IPAM schema (version 8) and prefixd's derived-data
 -- machinery.
 --

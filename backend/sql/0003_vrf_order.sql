@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The order of VRF lists (model.md §3.5): the default VRF (rt NULL) first,
 -- then by (A << 32) + B for rt "A:B", A being a number or an IPv4 address
 -- read as a 32-bit number, computed as a wrapping signed 64-bit integer the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The top-level prefixes of each VRF (those no stored prefix covers), in
 -- address order: a free-space walk under a search prefix that nothing
 -- covers reads only these, not the whole subtree (backend/free_space.cpp).

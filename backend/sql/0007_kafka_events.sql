@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Change events (issue 16): NIPAP's outbox with NIPAP's names, so a consumer
 -- written for nipapd works unchanged (model.md §12, auth-config.md §8.5).
 --

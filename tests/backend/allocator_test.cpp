@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Allocation in the backend against a real PostgreSQL (spec/allocation.md
 // §2-§7; the refusals of spec/errors.md §4.3 rows 9-13 and §4.4). The wire
 // checks of allocation.md §1 and §5.2 (mode keys, count, family, argument

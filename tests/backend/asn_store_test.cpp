@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ASNs and tags in the backend against a real PostgreSQL (spec/model.md §10,
 // §11; spec/errors.md §4.5, §2.2; spec/search.md §1–§2; spec/xmlrpc.md §5.6).
 #include "backend/asn_store.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Free-space search (spec/allocation.md §5.4–§5.6) against a real database,
 // with the examples of §5.4's table.
 #include "backend/free_space.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spec/model.md §13: the invariants of a consistent database, checked
 // against a recount done here (in C++, from the user-owned columns only)
 // after a randomised sequence of add / edit / remove through the backend in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The operations layer (backend/operation.h) against a real PostgreSQL: an
 // operation runs in the shape it chooses on the worker's session, or inside a
 // transaction its caller holds, where several operations commit or roll back

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pools in the backend against a real PostgreSQL (spec/model.md §4 and §11,
 // spec/errors.md §4.2, spec/search.md §1–§2 for pool searches). Members are
 // written with plain SQL, as administrators do: the statistics are the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // model.md §2.5 / errors.md §2.3: prefix text is read as PostgreSQL's cidr
 // reads it. parse_prefix_text reads the common "a.b.c.d/len" form itself;
 // this checks that it agrees with the database on that form and on the

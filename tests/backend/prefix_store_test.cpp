@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prefixes in the backend against a real PostgreSQL (spec/model.md §5–§9,
 // §11; spec/errors.md §4.3; spec/search.md §2.2, §3).
 #include "backend/prefix_store.h"

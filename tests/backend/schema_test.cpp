@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The database the backend stands on, against a real PostgreSQL:
 // spec/model.md §1.1-§1.6 (extensions, version marker, enums, tables,
 // indexes, the default VRF) and §12 (the Kafka outbox); spec/errors.md §1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fresh database for one test suite, on the private cluster the test
 // command started (PGHOST/PGPORT/PGUSER): extensions, every migration, and
 // the connection the backend functions run on. Dropped at the end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // VRFs in the backend against a real PostgreSQL (spec/model.md §3,
 // spec/errors.md §4.1, spec/search.md §1–§2 for VRF searches).
 #include "backend/vrf_store.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Replays the NIPAP conformance corpus against a running prefixd.
 
     replay.py --url http://127.0.0.1:PORT --db NAME [--scenario NAME ...]

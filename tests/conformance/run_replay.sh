@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Replays the NIPAP conformance corpus against a freshly started prefixd.
 #
 # Usage: tests/conformance/run_replay.sh [--prefixd PATH] [--keep] [replay.py options...]

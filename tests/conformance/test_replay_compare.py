@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Self-test of replay.py's id mapping and comparison rules on small
 hand-made exchanges (no prefixd, no database needed)."""
 import base64

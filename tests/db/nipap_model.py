@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared by the database and end-to-end tests: NIPAP's schema-8 layout, and an
 independent model of every derived value of spec/model.md.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Database tests for prefixd's schema migrations (backend/sql/NNNN_*.sql).
 
 Needs a PostgreSQL superuser reachable through the standard environment

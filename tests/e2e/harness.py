@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Test harness: a real prefixd against a real PostgreSQL.
 
 Every test module gets its own database on the private cluster that the test

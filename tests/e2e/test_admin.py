@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The admin commands (db, user), configuration checking and start-up refusals."""
 import os
 import subprocess

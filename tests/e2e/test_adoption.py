@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Adopting a NIPAP database through `prefixd db upgrade` (prefixd issue 3,
 item 2; spec/model.md §1.2, §1.7, §8.4, §13; spec/README.md decision 8).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Concurrent allocations behave as if run one after another
 (spec/allocation.md §7.2): 16 workers, so 16 database connections, and 16
 clients allocating mixed sizes from one pool and from one parent prefix at

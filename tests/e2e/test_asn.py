@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ASN methods and search_tag over XML-RPC with Python's xmlrpc.client
 (spec/xmlrpc.md §5.5, §5.6, §6; spec/errors.md §4.5): every method, a success
 and its errors, the wire shapes, and the read-only user refused on writes."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The first calls over real HTTP: echo, version, db_version, authentication,
 the envelope faults, introspection and transport details, with Python's
 xmlrpc.client (what pynipap uses) and with curl."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """API-decoder rules over XML-RPC with Python's xmlrpc.client that the
 backend's typed interface cannot express (tests/backend/COVERAGE.md, note 3):
 nil `avps`, `pool_id` together with `pool_name`, nil `vrf_rt`, `expires` of a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Change events to Kafka (issue 16) against a real broker protocol: the
 mock cluster of librdkafka (prefixd-kafka-mock, started and stopped here) with
 a real librdkafka consumer reading the topics back.

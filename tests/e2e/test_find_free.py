@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """find_free_prefix over XML-RPC (spec/allocation.md §5, xmlrpc.md §5.4.5):
 results, the argument checks in NIPAP's order, and the VRF rules."""
 import unittest

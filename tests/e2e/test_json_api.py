@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """prefixd's JSON API at /api/v1 (issue 6), driven with curl against the real
 daemon: every method of the table as POST /api/v1/<method>, the resource
 routes, the OpenAPI document, HTTP statuses and error bodies, limits, big

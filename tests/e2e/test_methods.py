@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every XML-RPC method, as system.listMethods names it at run time, with
 Python's xmlrpc.client (what pynipap uses): a success and an error case each
 (spec/xmlrpc.md §5), the read-only refusals of every write method

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """GET /metrics (issue 16): a known sequence of calls over XML-RPC, JSON and
 NIPAP's REST resource, on new connections spread over 2 workers, shows the
 exact counts summed over the workers; a killed worker shows in the counters

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Derived data survives plain SQL (prefixd issue 3, item 4; spec/README.md
 decision 10; spec/model.md §3.4, §4.4, §6.3-§6.5, §7, §9).
 

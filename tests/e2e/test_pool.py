@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Pool methods over XML-RPC with Python's xmlrpc.client (spec/xmlrpc.md §5.3,
 §4.3, §6; spec/errors.md §4.2): every method, a success and its errors, and
 the wire shapes."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Prefix methods over XML-RPC with Python's xmlrpc.client (spec/xmlrpc.md §5.4,
 §6; spec/model.md §5-§9; spec/search.md §2.2, §3): every method, a success and
 its errors, the wire shapes, the hierarchy and the VRF statistics after a

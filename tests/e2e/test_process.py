@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The process model under stress: connection spread over workers, slow and
 idle clients, a killed worker, SIGTERM with a call in flight, SIGHUP with a
 new worker count under load, and a database outage."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Running behind a reverse proxy: the access log names the client that a
 trusted proxy passes in X-Forwarded-For, and the TCP peer in every other
 case; trusted_proxies is validated and follows a SIGHUP reload."""

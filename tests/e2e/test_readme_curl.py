@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The README's "Using curl (JSON)" examples, run as written against a test
 daemon: every `curl` command line of the section's ```sh / ```console
 blocks, with the test daemon's port and password put in for the README's

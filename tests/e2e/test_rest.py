@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """NIPAP's REST API /rest/v1/prefixes (spec/rest.md) with curl against the
 real daemon: every verb with its successes and errors (NIPAP's 500s for input
 errors, spec/README.md decision 3), the NIPAP-* headers, Basic

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Smart search end to end (spec/search.md §4) with Python's xmlrpc.client:
 smart_search_vrf, _pool, _prefix and _asn over a small data set, each query
 checked for exactly the objects it returns, in order, and for the whole

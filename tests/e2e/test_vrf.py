@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """VRF methods over XML-RPC with Python's xmlrpc.client (spec/xmlrpc.md §5.2,
 §6): every method, a success and its errors, and the wire shapes."""
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """XML-RPC bytes on the wire (spec/xmlrpc.md §1): raw requests posted with
 http.client and the response text inspected, not decoded by a client that
 forgives. Output vocabulary (§1.1, §4): no <i8>, plain <nil/>, 17-character

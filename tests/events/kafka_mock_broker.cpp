@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prefixd-kafka-mock: a Kafka cluster for tests and benchmarks, made of
 // librdkafka's built-in mock brokers, with a real librdkafka consumer that
 // reads the change-event topics back.

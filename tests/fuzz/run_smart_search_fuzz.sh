@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs smart_search_fuzz of BUILD_DIR for SECONDS (default 60): see run_fuzz.sh.
 #
 #   tests/fuzz/run_smart_search_fuzz.sh build-fuzz [SECONDS]

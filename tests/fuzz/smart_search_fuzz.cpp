@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target over the whole smart-search chain (spec/search.md §4):
 // every input is parsed as a VRF, pool, prefix and ASN query string, the
 // interpretation is checked against §4.9, and a successful parse is compiled

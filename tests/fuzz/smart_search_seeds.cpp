@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Writes the query strings of the smart-search table
 // (tests/unit/smart_search_table.cpp) into a directory, one file each: the
 // seed corpus of smart_search_fuzz, made from the table at build time so that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by run.sh and test.sh: the Debian packages prefixd needs, the build,
 # and a private PostgreSQL 15 cluster that never touches the machine's own.
 # Source it; it defines functions only.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs prefixd on this machine against a private PostgreSQL cluster:
 # installs what is missing (as root), builds, creates the cluster and the
 # schema, creates a first user, and serves on 127.0.0.1:1337 in the

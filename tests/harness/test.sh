@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The test command: installs what is missing (as root), builds the normal and
 # the sanitizer (ASan + UBSan) configurations, starts a private PostgreSQL
 # cluster for the run, runs every test of both builds through ctest, runs the

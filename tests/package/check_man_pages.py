@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The man pages cover the program: every long option that `prefixd --help`
 and each command's `--help` report, and every command, appears in
 prefixd(8); every configuration key (`prefixd --print-default-config` lists

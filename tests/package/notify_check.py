@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Readiness notification: a prefixd master started with NOTIFY_SOCKET (an
 abstract socket this script listens on) must send READY=1 only once
 /healthz answers 200 (so not while the database is down), with MAINPID;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The package test (CI runs it after tests/harness/test.sh). As root, on a
 # throw-away Debian 12 machine: builds the .deb with packaging/build-deb.sh,
 # checks its contents and lintian, installs it with debconf preseeded to set

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Configuration loading and validation (daemon/config.h).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NIPAP's call envelope checks (spec/xmlrpc.md §2.2), in isolation: the
 // checks that come before authentication need no database, so the database
 // session here points nowhere and must never be used.

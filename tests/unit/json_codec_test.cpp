@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests for the JSON codec: parsing into Values (numbers at and beyond the
 // int64 edges, escapes, depth limit, error positions, duplicate keys) and
 // the writer's exact bytes (escaping, invalid UTF-8, numbers beyond 2^53,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shared metrics (api/metrics.h): what one request records and how a
 // scrape sums the worker slots into the Prometheus text format.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Table-driven tests of the smart-search parser (spec/search.md §4): every row
 // of smart_search_table.cpp (query string, expected tree and interpretation,
 // the section it checks; decision-4 rows marked), then the limits and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The smart-search table and the expected-tree builders (see the header).
 // Expected trees come from NIPAP's recorded answers (conformance corpus, cited
 // by sequence number), from the spec where the corpus has no case, and from

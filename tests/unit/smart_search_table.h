@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The smart-search table (spec/search.md §4): query strings with the tree and
 // interpretation prefixd answers for them, each row citing the section it
 // checks. Shared by the table test (smart_search_parser_test.cpp) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stored times (backend/timestamp.h) and how each codec writes them: XML-RPC
 // NIPAP's naive wall-clock time of the session's zone, JSON ISO 8601 with the
 // offset that zone had at the instant.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Trusted proxies and X-Forwarded-For (api/trusted_proxies.h), and the
 // configuration key that lists them.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tests for the XML-RPC codec: every decode case of the recorded reference traffic
 // (conformance/envelope_auth.jsonl, bodies copied in below), the response writer's exact
 // bytes, and the decoder's behaviour on hostile input.
