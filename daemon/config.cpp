@@ -795,7 +795,10 @@ std::string default_config_text() {
       ++common;
     }
     for (std::size_t i = common; i < parts.size(); ++i) {
-      out += "\n" + std::string(2 * i, ' ') + parts[i] + ":\n";
+      out += '\n';
+      out.append(2 * i, ' ');
+      out += parts[i];
+      out += ":\n";
     }
     section = parts;
     const std::string indent(2 * section.size(), ' ');
