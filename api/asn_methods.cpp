@@ -38,12 +38,12 @@ void write_asn_list(ValueWriter& out, const Value::Struct&, const std::vector<As
 }
 
 void write_asn_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Asn>& found) {
-  write_search_answer(out, echo_search_options(argument(args, "search_options")),
+  write_search_answer(out, echo_of(decode_search_options, argument(args, "search_options")),
                       [&] { write_asn_list(out, args, found.rows); });
 }
 
 void write_tag_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Tag>& found) {
-  write_search_answer(out, echo_search_options(argument(args, "search_options")), [&] {
+  write_search_answer(out, echo_of(decode_search_options, argument(args, "search_options")), [&] {
     out.begin_array();
     for (const Tag& t : found.rows) {
       out.begin_struct();

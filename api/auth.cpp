@@ -9,6 +9,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "api/base64.h"
 #include "api/wire_decode.h"
 #include "backend/errors.h"
 
@@ -49,13 +50,14 @@ std::string cache_key(std::initializer_list<std::string_view> parts) {
 
 std::optional<std::string> decode_base64(std::string_view in, Base64Alphabet alphabet) {
   const bool url = alphabet == Base64Alphabet::kUrl;
+  // One digit table (api/base64.h); base64url swaps the last two digits.
   auto sextet = [url](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == (url ? '-' : '+')) return 62;
-    if (c == (url ? '_' : '/')) return 63;
-    return -1;
+    if (url) {
+      if (c == '-') return 62;
+      if (c == '_') return 63;
+      if (c == '+' || c == '/') return -1;
+    }
+    return base64_digit(c);
   };
   if (!url) {
     while (!in.empty() && in.back() == '=') in.remove_suffix(1);

@@ -13,4 +13,7 @@ namespace prefixd::api {
 // 57); 0 writes one unbroken run.
 void append_base64(std::string& out, std::string_view bytes, std::size_t line_bytes = 0);
 
+// The value of a base64 digit (A-Z a-z 0-9 + /), or -1 for any other byte.
+int base64_digit(char c);
+
 }  // namespace prefixd::api

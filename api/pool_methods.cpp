@@ -59,7 +59,7 @@ void write_edited_pools(ValueWriter& out, const Value::Struct&, const std::vecto
 }
 
 void write_pool_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Pool>& found) {
-  write_search_answer(out, echo_search_options(argument(args, "search_options")),
+  write_search_answer(out, echo_of(decode_search_options, argument(args, "search_options")),
                       [&] { write_pools(out, found.rows, true); });
 }
 

@@ -357,15 +357,4 @@ PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::St
   return out;
 }
 
-PrefixSearchOptions decode_prefix_search_options(const Value* options) {
-  Value::Struct echo;
-  return decode_prefix_search_options(options, echo);
-}
-
-Value::Struct echo_prefix_search_options(const Value* options) {
-  Value::Struct echo;
-  decode_prefix_search_options(options, echo);
-  return echo;
-}
-
 }  // namespace prefixd::api

@@ -28,7 +28,5 @@ PrefixSpec decode_prefix_spec(const Value* spec, SpecUse use);
 // struct sent back: the given one with the normalised values and all eight
 // option keys (unknown keys kept).
 PrefixSearchOptions decode_prefix_search_options(const Value* options, Value::Struct& echo);
-PrefixSearchOptions decode_prefix_search_options(const Value* options);
-Value::Struct echo_prefix_search_options(const Value* options);
 
 }  // namespace prefixd::api

@@ -37,7 +37,8 @@ ops::SearchPrefix::Args decode_search_prefix(const Value::Struct& args) {
   // NIPAP looks for 'val1' in whatever it got: a string or list has none.
   if (query != nullptr && (query->is_string() || query->is_array())) throw_missing_val1();
   Query decoded = decode_query(query);
-  return {std::move(decoded), decode_prefix_search_options(argument(args, "search_options"))};
+  return {std::move(decoded),
+          without_echo(decode_prefix_search_options, argument(args, "search_options"))};
 }
 
 void write_prefix_result(ValueWriter& out, const Value::Struct&, const Prefix& prefix) {
@@ -56,7 +57,7 @@ void write_edited_prefixes(ValueWriter& out, const Value::Struct&,
 
 void write_prefix_search(ValueWriter& out, const Value::Struct& args,
                          const ops::Found<Prefix>& found) {
-  write_search_answer(out, echo_prefix_search_options(argument(args, "search_options")),
+  write_search_answer(out, echo_of(decode_prefix_search_options, argument(args, "search_options")),
                       [&] { write_prefixes(out, found.rows, PrefixShape::kSearch); });
 }
 

@@ -37,7 +37,7 @@ void write_vrf_list(ValueWriter& out, const Value::Struct&, const std::vector<Vr
 }
 
 void write_vrf_search(ValueWriter& out, const Value::Struct& args, const ops::Found<Vrf>& found) {
-  write_search_answer(out, echo_search_options(argument(args, "search_options")),
+  write_search_answer(out, echo_of(decode_search_options, argument(args, "search_options")),
                       [&] { write_vrf_list(out, args, found.rows); });
 }
 

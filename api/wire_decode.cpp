@@ -298,18 +298,7 @@ SearchOptions decode_search_options(const Value* options, Value::Struct& echo) {
 
 ops::SearchArgs decode_search(const Value::Struct& args) {
   Query query = decode_query(argument(args, "query"));
-  return {std::move(query), decode_search_options(argument(args, "search_options"))};
-}
-
-SearchOptions decode_search_options(const Value* options) {
-  Value::Struct echo;
-  return decode_search_options(options, echo);
-}
-
-Value::Struct echo_search_options(const Value* options) {
-  Value::Struct echo;
-  decode_search_options(options, echo);
-  return echo;
+  return {std::move(query), without_echo(decode_search_options, argument(args, "search_options"))};
 }
 
 // Python's str() of a decoded value, for messages that quote it.

@@ -37,9 +37,20 @@ Query decode_query(const Value* query);
 // receives the options as they are sent back: the given struct with the
 // normalised values (unknown keys are kept, nipap-www relies on it).
 SearchOptions decode_search_options(const Value* options, Value::Struct& echo);
-SearchOptions decode_search_options(const Value* options);
-// The search_options a search sends back (decode_search_options' echo).
-Value::Struct echo_search_options(const Value* options);
+
+// A search-options decoder's result without its echo, and its echo alone
+// (the search_options a search sends back).
+template <typename Decode>
+auto without_echo(Decode decode, const Value* options) {
+  Value::Struct echo;
+  return decode(options, echo);
+}
+template <typename Decode>
+Value::Struct echo_of(Decode decode, const Value* options) {
+  Value::Struct echo;
+  decode(options, echo);
+  return echo;
+}
 // The arguments of search_vrf, search_pool, search_asn and search_tag: `query`
 // and `search_options`.
 ops::SearchArgs decode_search(const Value::Struct& args);

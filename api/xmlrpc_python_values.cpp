@@ -7,6 +7,7 @@
 #include <limits>
 #include <system_error>
 
+#include "api/base64.h"
 #include "api/xmlrpc_decoder_internal.h"
 #include "backend/python_text.h"
 #include "backend/utf8.h"
@@ -226,14 +227,6 @@ std::string py_b64decode(std::string_view data) {
     fail(message + ": ordinal not in range(128)");
   }
 
-  auto sextet = [](unsigned char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
   std::string out;
   out.reserve(data.size() / 4 * 3 + 3);
   int quad_pos = 0, pads = 0;
@@ -243,7 +236,7 @@ std::string py_b64decode(std::string_view data) {
       if (quad_pos >= 2 && quad_pos + ++pads >= 4) return out;
       continue;
     }
-    int v = sextet(static_cast<unsigned char>(ch));
+    int v = base64_digit(ch);
     if (v < 0) continue;
     pads = 0;
     switch (quad_pos) {
