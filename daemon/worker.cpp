@@ -393,14 +393,17 @@ int Worker::run() {
   }
 
   // Serving before the first database connect: the master learns it at
-  // once, and the connection (which may take database.connect_timeout) is
-  // made in the loop below, where SIGTERM still ends the worker.
+  // once. The connection (which may take database.connect_timeout) is made
+  // right after, where SIGTERM still ends the worker, so the first call does
+  // not pay for it.
   slot_.accepting_pid.store(getpid());
   if (setup_.ready_fd >= 0) {
     (void)!write(setup_.ready_fd, "R", 1);
     close(setup_.ready_fd);
   }
   spdlog::info("serving");
+  connect_in_background();
+  slot_.database_ok.store(db_.connected() ? 1 : 0);
 
   epoll_event events[32];
   for (;;) {
