@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authentication backends (spec/auth-config.md §1.2, §3–§5): the kinds an
 // account can prove its identity with, each behind one interface so that
 // the Authenticator's cache, throttling and cost equalisation apply to all.

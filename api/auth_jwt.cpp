@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/auth_jwt.h"
 
 #include <spdlog/spdlog.h>

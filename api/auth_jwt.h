@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `jwt` backend (spec/auth-config.md §5): bearer tokens signed by an
 // issuer whose keys are published as a JWKS. The signature is checked with
 // the key the token's `kid` names and the algorithm its header names (only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/auth_ldap.h"
 
 #include <ldap.h>

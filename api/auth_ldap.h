@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `ldap` backend (spec/auth-config.md §4) through OpenLDAP's libldap:
 // simple bind as binddn_fmt(login), STARTTLS or ldaps://, a search for the
 // user's cn and memberOf (optionally as a search account), and the rw/ro

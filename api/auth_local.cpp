@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/auth_local.h"
 
 #include <spdlog/spdlog.h>

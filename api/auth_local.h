@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The `local` backend: prefixd's accounts in PostgreSQL (table prefixd_user),
 // with yescrypt hashes, or NIPAP's salted SHA-1 for imported accounts until
 // their first successful login re-hashes the password.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/auth_throttle.h"
 
 #include <sys/mman.h>

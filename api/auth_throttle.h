@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Failed-login throttling shared by every worker of a host (one table in
 // shared memory, mapped by the master before it forks): per user name and
 // per client address, each failure past a free allowance doubles the wait

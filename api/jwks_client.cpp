@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/jwks_client.h"
 
 #include <curl/curl.h>

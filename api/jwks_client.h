@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The signing keys of a JWT issuer: its JWKS document fetched from an
 // http(s):// or file:// URL with libcurl, with hard connect and total
 // timeouts, kept for a lifetime and fetched again early when a token names

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/jwt_token.h"
 
 #include "api/auth.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON Web Tokens (RFC 7519) and the public keys that sign them (RFC 7517
 // JWK), verified with OpenSSL 3: RS256/384/512, PS256/384/512,
 // ES256/384/512 and EdDSA (Ed25519, Ed448). Never `none`, never an HMAC

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/pg_array.h"
 
 namespace prefixd {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reads PostgreSQL's text output of a text[] value (what array_out writes,
 // hstore_to_array included) without libpqxx's array_parser, which aborts the
 // process on some values (spec: DESIGN.md, libpqxx 6.4). Never aborts:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "backend/regex_guard.h"
 
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bounds on the regular expressions a search hands to PostgreSQL, whose
 // regex compiler grows super-linearly with the pattern (a 100 000-byte word
 // took 39 s): a pattern over these limits is refused with fault 1200 before

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The cost of each kind of authentication, cached and uncached: wrk -t1 -c1
 on `version` over XML-RPC against one worker, for local accounts (yescrypt),
 an imported NIPAP account (SHA-1, re-hashed at the first login, so cached

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Peak memory of a worker for the largest request body each transport
 accepts (issue 11, item 3): a fresh one-worker daemon per case, one request
 whose body is just under limits.max_body_bytes (16 MiB by default) and as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon/nipap_import.h"
 
 #include <sqlite3.h>

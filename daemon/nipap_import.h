@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `prefixd user import-nipap PATH`: NIPAP's local_auth.db (SQLite, table
 // `user`, with or without the `readonly` column) into prefixd's accounts,
 // keeping each salted SHA-1 hash until the user's first login.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Accounts imported from NIPAP's local_auth.db (`prefixd user import-nipap`)
 -- keep NIPAP's salted SHA-1 hash, hex(SHA1(salt || password)), until their
 -- first successful login re-hashes the password with yescrypt and erases it.

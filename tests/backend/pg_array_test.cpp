@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Arrays and hstores read back from PostgreSQL's own output (issue 11 item 1):
 // adversarial values, random values, decorated and multi-dimensional arrays,
 // and malformed text, which must throw and never abort.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Calls with any Authorization header over the three transports (XML-RPC,
 JSON at /api/v1, NIPAP's REST at /rest/v1), for the authentication tests."""
 import base64

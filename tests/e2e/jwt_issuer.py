@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A token issuer for the JWT tests: keys generated at test time with
 python3-cryptography (Debian's; run with /usr/bin/python3), their JWKS served
 over HTTP by a thread of the test (counting fetches), and tokens signed with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A private OpenLDAP server (Debian's slapd) for the LDAP tests: its own
 directory, config file and ports on 127.0.0.1, a throw-away CA made with the
 openssl CLI for STARTTLS and ldaps://, a small directory loaded with slapadd

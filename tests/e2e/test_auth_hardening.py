@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Logins cost the same for every name and slow down after failures (issue 11, item 5).
 
 A wrong password for an existing user took 24 ms and one for an unknown user

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bounded work per call and faults that say the right thing (issue 11, items 2 and 6).
 
 Item 2: a long smart-search word became a regular expression PostgreSQL took

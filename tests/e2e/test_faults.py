@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Fault tests (issue 11): workers killed under a mixed write load, the master
 killed during a long call (item 7), the database stopped and started under
 load. Acknowledged writes are stored exactly once with their audit row and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Values PostgreSQL's array syntax cares about, stored and read back (issue 11, item 1).
 
 libpqxx's array parser aborted the worker on a tag or AVP value starting with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP edge cases and unauthenticated bodies (issue 11, items 3 and 4).
 
 Item 3: a 16 MB body without credentials took a worker to 1.12 GB before the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The jwt backend: bearer tokens on XML-RPC, JSON and /rest/v1, signed by
 keys generated here and published as a JWKS by an HTTP server of the test
 (tests/e2e/jwt_issuer.py): every algorithm, expiry and clock skew, wrong

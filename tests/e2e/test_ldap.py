@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The ldap backend against a real slapd (tests/e2e/ldap_server.py): every
 row of spec/auth-config.md §4.2's policy table, cn as full name, a user
 without cn, a login name with filter specials (filter escaping, not DN

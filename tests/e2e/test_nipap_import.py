@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`prefixd user import-nipap`: NIPAP's local_auth.db, built here the way
 nipap-passwd builds it (Python's sqlite3, salt || password hashed with
 SHA-1), in both schema versions. Imported users log in with their old

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpora of the request fuzz targets from the conformance
 corpus (tests/conformance/corpus/*.jsonl): XML-RPC bodies, JSON bodies, and
 whole HTTP requests for /XMLRPC, /rest/v1 and /api/v1 (the XML-RPC calls

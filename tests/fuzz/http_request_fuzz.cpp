@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: a whole HTTP request through libmicrohttpd and prefixd's
 // HTTP layer in this process (a socketpair per input): framing checks, the
 // header handler (credentials before the body), the /rest/v1 and /api/v1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the JSON request decoder (api/json_codec). Any input is a
 // value or a JsonError; a value written back must parse to the same text.
 #include <cstddef>

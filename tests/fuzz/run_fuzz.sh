@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs fuzz targets of BUILD_DIR (a PREFIXD_FUZZ=ON build) for SECONDS each
 # (default 60), one after the other, starting from the seeds the build wrote
 # (smart search: the table test's queries; the request targets: the

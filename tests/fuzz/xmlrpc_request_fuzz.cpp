@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the XML-RPC request decoder (api/xmlrpc_codec). Any input
 // is either a call or a NipapError/EncodingError fault; anything else
 // (another exception, a crash, a leak, a sanitizer report) is a finding.

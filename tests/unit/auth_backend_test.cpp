@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pieces of the authentication backends that need no server: LDAP escaping
 // and templates, JWT decoding and JWK parsing, NIPAP's hash scheme, the
 // auth.backends configuration and the Authenticator's backend choice.
