@@ -363,6 +363,22 @@ void JsonWriter::before_value() {
   newline();
 }
 
+std::string JsonWriter::cache_format() const {
+  // What before_value() and the indentation depend on.
+  std::string f = pretty_ ? "json-pretty/" : "json/";
+  f += std::to_string(open_.size());
+  f += after_key_ ? 'k' : (open_.empty() ? '-' : (open_.back() ? 'm' : 'e'));
+  return f;
+}
+
+void JsonWriter::cached_value_appended() {
+  if (after_key_) {
+    after_key_ = false;
+  } else if (!open_.empty()) {
+    open_.back() = true;
+  }
+}
+
 void JsonWriter::close(char bracket) {
   const bool had_members = open_.back();
   open_.pop_back();

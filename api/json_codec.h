@@ -85,6 +85,9 @@ class JsonWriter final : public ValueWriter {
   void begin_struct() override;
   void write_key(std::string_view key) override;
   void end_struct() override;
+  std::string cache_format() const override;
+  std::string* cache_buffer() override { return &out_; }
+  void cached_value_appended() override;
 
  private:
   void before_value();

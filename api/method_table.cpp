@@ -5,6 +5,7 @@
 
 #include "api/allocation_methods.h"
 #include "api/asn_methods.h"
+#include "api/cached_call.h"
 #include "api/pool_methods.h"
 #include "api/prefix_methods.h"
 #include "api/smart_search_methods.h"
@@ -175,7 +176,15 @@ CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
 void call_api_method(const MethodDef& method, const std::vector<Value>& params,
                      const Credentials& credentials, ApiServices& services, ValueWriter& out) {
   CallContext ctx = open_call(method, params, credentials, services);
-  method.invoke(ctx, params[0].as_struct(), out);
+  if (services.cache != nullptr && services.cache->serves(method)) {
+    services.cache->invoke(method, ctx, params[0].as_struct(), out);
+  } else {
+    method.invoke(ctx, params[0].as_struct(), out);
+  }
+}
+
+void note_write(ApiServices& services) {
+  if (services.cache != nullptr) services.cache->wrote();
 }
 
 }  // namespace prefixd::api

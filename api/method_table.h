@@ -24,6 +24,8 @@ struct ApiSettings {
   double max_echo_sleep_seconds = 10;
 };
 
+class CallCache;
+
 // What handlers may use. One per worker.
 struct ApiServices {
   DbSession& db;
@@ -32,7 +34,13 @@ struct ApiServices {
   // Set by a handler: send this call's answer this much later. Reset for
   // every request by the router.
   std::chrono::milliseconds answer_delay{0};
+  // The rendered-response cache; nullptr: off.
+  CallCache* cache = nullptr;
 };
+
+// A write through this worker ended: the response cache forgets what it
+// rendered before (before the write's response is sent).
+void note_write(ApiServices& services);
 
 struct CallContext {
   Session session;
@@ -57,9 +65,19 @@ struct MethodDef {
 };
 
 // Runs the operation Op for a call whose envelope was checked.
+// A write is reported to the cache however it ends (its commit may have
+// happened even when it throws).
 template <typename Op>
 typename Op::Result run_operation(CallContext& ctx, const typename Op::Args& args) {
-  return ops::execute<Op>(ctx.services.db, ctx.transaction, actor_of(ctx.session), args);
+  if constexpr (Op::kEffect == ops::Effect::kWrite) {
+    struct Wrote {
+      ApiServices& services;
+      ~Wrote() { note_write(services); }
+    } wrote{ctx.services};
+    return ops::execute<Op>(ctx.services.db, ctx.transaction, actor_of(ctx.session), args);
+  } else {
+    return ops::execute<Op>(ctx.services.db, ctx.transaction, actor_of(ctx.session), args);
+  }
 }
 
 // A row of the method table: `name` runs the operation Op on the arguments

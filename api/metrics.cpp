@@ -268,6 +268,29 @@ std::string render_metrics(const SharedMetrics& m, const ScrapeExtras& extras) {
            "Change events the producer could not deliver (they stay in the outbox and are "
            "retried).");
   w.sample("prefixd_events_failed_total", "", load(m.events_failed));
+  if (extras.cache) {
+    const CacheStats& c = *extras.cache;
+    const std::pair<const char*, std::uint64_t> counters[] = {
+        {"hits", c.hits},           {"misses", c.misses},
+        {"stores", c.stores},       {"invalidations", c.invalidations},
+        {"evictions", c.evictions}, {"stale", c.stale}};
+    w.family("prefixd_response_cache_total", "counter",
+             "Rendered-response cache, over all workers: hits (answered from the cache), misses "
+             "(rendered), stores, invalidations (writes through this host, each forgetting "
+             "everything), evictions (to make room), stale (entries the database had changed "
+             "under).");
+    for (const auto& [event, value] : counters) {
+      w.sample("prefixd_response_cache_total", label("event", event), value);
+    }
+    w.family("prefixd_response_cache_entries", "gauge", "Responses held by the cache.");
+    w.sample("prefixd_response_cache_entries", "", c.entries);
+    w.family("prefixd_response_cache_bytes", "gauge",
+             "Bytes of keys and responses the cache holds.");
+    w.sample("prefixd_response_cache_bytes", "", c.used_bytes);
+    w.family("prefixd_response_cache_capacity_bytes", "gauge",
+             "Shared memory of the cache, its tables included (cache.max_bytes).");
+    w.sample("prefixd_response_cache_capacity_bytes", "", c.capacity_bytes);
+  }
   render_process(w, m.event_producer, "prefixd_event_producer_starts_total",
                  "prefixd_event_producer_exits_total",
                  "Event producer processes the master started.",

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/response_cache.h"
+
 namespace prefixd::api {
 
 enum class Transport : int { kXmlRpc = 0, kJson = 1, kRest = 2 };
@@ -108,6 +110,7 @@ struct ScrapeExtras {
   int active_workers = 0;
   std::optional<std::int64_t> outbox_backlog;  // unset when the database is unreachable
   bool events_enabled = false;
+  std::optional<CacheStats> cache;  // unset when the response cache is off
 };
 
 // The Prometheus text exposition (format 0.0.4) of everything above.

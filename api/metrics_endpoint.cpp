@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "api/metrics_endpoint.h"
 
+#include "api/cached_call.h"
+
 #include "backend/errors.h"
 #include "backend/event_outbox.h"
 
@@ -42,6 +44,7 @@ void MetricsEndpoint::handle(const HttpRequest& request, HttpResponse& response,
   }
   ScrapeExtras extras = before_scrape_ ? before_scrape_() : ScrapeExtras{};
   extras.events_enabled = settings_.events_enabled;
+  if (services_.cache != nullptr) extras.cache = services_.cache->store().stats();
   try {
     extras.outbox_backlog = count_pending_events(services_.db);
   } catch (const std::exception&) {

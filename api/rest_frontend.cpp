@@ -11,6 +11,7 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "api/cached_call.h"
 #include "api/model_writer.h"
 #include "api/prefix_methods.h"
 #include "api/wire_decode.h"
@@ -283,8 +284,15 @@ void run(const RestCall& call, Value auth, const Credentials& credentials, ApiSe
       break;
     case Answer::kResultList: {
       CallContext ctx = open_call(method, params, credentials, services);
-      const auto found = run_operation<ops::SearchPrefix>(ctx, decode_search_prefix(args));
-      write_prefixes(json, found.rows, PrefixShape::kSearch);
+      const auto render = [&] {
+        const auto found = run_operation<ops::SearchPrefix>(ctx, decode_search_prefix(args));
+        write_prefixes(json, found.rows, PrefixShape::kSearch);
+      };
+      if (services.cache != nullptr && services.cache->serves(method)) {
+        services.cache->invoke_as(method, "/rest-list", ctx, args, json, render);
+      } else {
+        render();
+      }
       break;
     }
     case Answer::kSpec: {

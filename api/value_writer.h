@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "backend/timestamp.h"
@@ -40,6 +41,16 @@ class ValueWriter {
   // Names the next value inside the current struct.
   virtual void write_key(std::string_view key) = 0;
   virtual void end_struct() = 0;
+
+  // The response cache (api/cached_call.h) replays the bytes one value
+  // wrote. A writer that allows it names its format and current state, so
+  // that one value written by any writer with the same name gives the same
+  // bytes ("" when it cannot take replayed bytes), and gives its buffer.
+  virtual std::string cache_format() const { return {}; }
+  virtual std::string* cache_buffer() { return nullptr; }
+  // After one value's bytes were appended to cache_buffer(): the state
+  // writing them would have left.
+  virtual void cached_value_appended() {}
 
   // Convenience: a whole Value tree.
   void write(const Value& v);

@@ -66,6 +66,9 @@ class XmlRpcResponseWriter final : public ValueWriter {
   void begin_struct() override;
   void write_key(std::string_view key) override;
   void end_struct() override;
+  // Top-level values only (the method result).
+  std::string cache_format() const override { return open_.empty() ? "xmlrpc" : ""; }
+  std::string* cache_buffer() override { return &out_; }
 
  private:
   void value_done();

@@ -200,9 +200,8 @@ std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec) {
   SqlParams params;
   const std::string where = spec_where(spec, params);
   return translate_db_errors([&] {
-    return rows_to_vrfs(
-        tx.exec_params(std::string("SELECT ") + kColumns + " FROM ip_net_vrf" + where + kOrder,
-                       pqxx::prepare::make_dynamic_params(params)));
+    return rows_to_vrfs(exec_cached(
+        tx, std::string("SELECT ") + kColumns + " FROM ip_net_vrf" + where + kOrder, params));
   });
 }
 
@@ -274,9 +273,7 @@ std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,
   CompiledQuery compiled = compile_or_match_all(SearchObject::kVrf, vrf_attributes(), query);
   const std::string sql = std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE " +
                           compiled.sql + kOrder + limit_offset(compiled.params, options);
-  return translate_db_errors([&] {
-    return rows_to_vrfs(tx.exec_params(sql, pqxx::prepare::make_dynamic_params(compiled.params)));
-  });
+  return translate_db_errors([&] { return rows_to_vrfs(exec_cached(tx, sql, compiled.params)); });
 }
 
 }  // namespace prefixd

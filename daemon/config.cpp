@@ -580,6 +580,27 @@ const std::vector<ConfigKey>& config_keys() {
        "Seconds a client has to send a request's body after its headers; then the connection is "
        "closed.",
        1, 86400, nullptr, &Config::body_timeout},
+      {"cache.enabled", K::kBool, "true",
+       "Cache rendered answers of the read methods (list_*, search_*, smart_search_*) in "
+       "shared memory for every worker of this host. A write through this host empties it "
+       "before its answer is sent; writes by other hosts or plain SQL are seen through a "
+       "change counter the database keeps (see cache.max_staleness_ms).",
+       0, 0, nullptr, &Config::cache_enabled},
+      {"cache.max_bytes", K::kInt, "67108864",
+       "Shared memory of the response cache, its own tables included; the least recently "
+       "used answers make room for new ones. Read at start-up only.",
+       1048576, 68719476736, nullptr, &Config::cache_max_bytes},
+      {"cache.max_staleness_ms", K::kInt, "0",
+       "0: every cached answer is checked with one cheap query (the database's change "
+       "counter) before it is sent, so no answer is older than the data at the time of the "
+       "request. N: an answer whose counter a worker read at most N ms ago is sent without "
+       "that query, so writes by other hosts or plain SQL may be missed for up to N ms (writes "
+       "through this host never are).",
+       0, 3600000, nullptr, &Config::cache_max_staleness_ms},
+      {"cache.exclude_methods", K::kString, "",
+       "Comma-separated read methods never answered from the cache (e.g. "
+       "\"search_prefix,list_vrf\").",
+       0, 0, nullptr, &Config::cache_exclude_methods},
       {"metrics.enabled", K::kBool, "true",
        "Serve Prometheus metrics (text format) at GET /metrics, summed over the master and all "
        "workers.",

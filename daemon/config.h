@@ -76,6 +76,12 @@ struct Config {
   long kafka_delivery_timeout = 10;
   long events_retention = 7 * 24 * 3600;
 
+  // The rendered-response cache (issue 14).
+  bool cache_enabled = true;
+  long cache_max_bytes = 64L * 1024 * 1024;
+  long cache_max_staleness_ms = 0;
+  std::string cache_exclude_methods;  // comma-separated method names
+
   // Prometheus metrics.
   bool metrics_enabled = true;
   std::optional<ListenAddress> metrics_listen;  // unset: on the main port

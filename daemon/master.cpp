@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "api/cached_call.h"
 #include "api/metrics.h"
 #include "backend/migrations.h"
 #include "backend/version.h"
@@ -111,7 +112,8 @@ class Master {
   MasterOptions options_;
   SharedSlots* shared_ = nullptr;
   api::SharedMetrics* metrics_ = nullptr;
-  int metrics_fd_ = -1;  // metrics.listen, shared by every worker
+  std::unique_ptr<api::ResponseCache> response_cache_;  // cache.enabled at start-up
+  int metrics_fd_ = -1;                                 // metrics.listen, shared by every worker
   EventSupervisor events_{[this] { close_inherited_fds(); }};
   api::AuthThrottle::Table* throttle_table_ = nullptr;
   std::vector<Slot> slots_;
@@ -250,6 +252,7 @@ std::optional<pid_t> Master::spawn(int slot) {
     setup.master_pid = master;
     setup.metrics = metrics_;
     setup.metrics_listen_fd = metrics_fd_;
+    setup.response_cache = response_cache_.get();
     for (int i = 0; i < static_cast<int>(slots_.size()); ++i) {
       Slot& s = slots_[i];
       setup.handoff_send_fds.push_back(s.handoff_send);
@@ -653,6 +656,15 @@ int Master::run() {
     shared_ = map_shared_slots();
     metrics_ = api::map_shared_metrics();
     throttle_table_ = api::AuthThrottle::create_shared_table();
+    if (config_.cache_enabled) {
+      try {
+        api::parse_excluded_methods(config_.cache_exclude_methods);
+        response_cache_ =
+            std::make_unique<api::ResponseCache>(static_cast<size_t>(config_.cache_max_bytes));
+      } catch (const std::invalid_argument& e) {
+        throw StartupError(e.what());
+      }
+    }
     for (int i = 0; i < count; ++i) open_slot(i);
     if (config_.metrics_enabled && config_.metrics_listen) {
       metrics_fd_ = bind_listener(*config_.metrics_listen);

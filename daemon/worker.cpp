@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 
+#include "api/cached_call.h"
 #include "api/http_server.h"
 #include "api/metrics_endpoint.h"
 #include "api/request_router.h"
@@ -167,6 +168,7 @@ class Worker {
             [this](api::HttpRequest& rq, bool waited) {
               return router_.check_headers(rq, waited);
             }) {
+    set_up_cache();
     set_up_metrics();
     db_.set_reconnect_backoff(std::chrono::milliseconds(config.reconnect_backoff_min_ms),
                               std::chrono::milliseconds(config.reconnect_backoff_max_ms));
@@ -184,6 +186,7 @@ class Worker {
   void connect_in_background();
   void serve_here(int fd);
   void begin_drain();
+  void set_up_cache();
   void set_up_metrics();
   void publish_metrics(bool now);
   void publish_in_flight();
@@ -196,6 +199,7 @@ class Worker {
   api::AuthThrottle throttle_;
   api::Authenticator authenticator_;
   api::ApiServices services_;
+  std::unique_ptr<api::CallCache> call_cache_;
   api::RequestRouter router_;
   api::HttpServer http_;
   std::unique_ptr<api::MetricsEndpoint> metrics_endpoint_;
@@ -207,6 +211,22 @@ class Worker {
   bool draining_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
 };
+
+// The cache when the master mapped it and the configuration (perhaps
+// reloaded since) still wants it.
+void Worker::set_up_cache() {
+  if (!config_.cache_enabled || setup_.response_cache == nullptr) return;
+  api::CacheSettings settings;
+  settings.max_staleness_ms = config_.cache_max_staleness_ms;
+  try {
+    settings.excluded_methods = api::parse_excluded_methods(config_.cache_exclude_methods);
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("{}; the response cache stays off", e.what());
+    return;
+  }
+  call_cache_ = std::make_unique<api::CallCache>(*setup_.response_cache, db_, std::move(settings));
+  services_.cache = call_cache_.get();
+}
 
 void Worker::set_up_metrics() {
   if (!config_.metrics_enabled || setup_.metrics == nullptr) return;

@@ -29,6 +29,7 @@ struct WorkerSetup {
   int metrics_listen_fd = -1;             // metrics.listen, if configured
   // Failed logins of every worker (shared memory); a private table if null.
   api::AuthThrottle::Table* throttle_table = nullptr;
+  api::ResponseCache* response_cache = nullptr;  // shared by the workers; nullptr: off
 };
 
 // Never returns: exits 0 after a clean drain, non-zero on a fatal error.

@@ -87,6 +87,10 @@ log:
   level: info
   access: false
 YAML
+# PREFIXD_TEST_CACHE=off: the same replay with the response cache off.
+if [ "${PREFIXD_TEST_CACHE:-on}" = off ]; then
+  printf 'cache:\n  enabled: false\n' >> "$work/prefixd.yaml"
+fi
 
 "$prefixd" serve -f -c "$work/prefixd.yaml" > "$work/prefixd.log" 2>&1 &
 pid=$!

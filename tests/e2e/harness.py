@@ -143,6 +143,9 @@ class Daemon:
 
     def write_config(self, workers=None, **overrides):
         settings = {"auth": {"cache_timeout": 3600}, "limits": {}, "log": {"level": "info"}}
+        # PREFIXD_TEST_CACHE=off: every daemon runs with the response cache off.
+        if os.environ.get("PREFIXD_TEST_CACHE", "on") == "off":
+            settings["cache"] = {"enabled": False}
         for section, values in {**self.extra, **overrides}.items():
             if isinstance(values, dict):
                 settings.setdefault(section, {}).update(values)

@@ -366,6 +366,11 @@ class Adoption(unittest.TestCase):
             "prefixd_vrf_before_insert_update": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
             "prefixd_vrf_before_delete": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
             "prefixd_pool_before_insert_update": ("ip_net_pool", "prefixd_tf_pool_before_row", "O"),
+            # the response cache's change counter (migration 0012)
+            "prefixd_vrf_count_change": ("ip_net_vrf", "prefixd_count_change", "O"),
+            "prefixd_pool_count_change": ("ip_net_pool", "prefixd_count_change", "O"),
+            "prefixd_plan_count_change": ("ip_net_plan", "prefixd_count_change", "O"),
+            "prefixd_asn_count_change": ("ip_net_asn", "prefixd_count_change", "O"),
         })
         self.assertEqual(len(triggers), len(ours) + 3)
 
