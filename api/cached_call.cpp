@@ -121,6 +121,7 @@ bool CallCache::fresh(std::int64_t entry_counter) {
   }
   const std::uint64_t generation = store_.generation();
   const std::int64_t now = read_change_counter(db_);
+  store_.note_counter(now);
   store_.note_validated(now, generation, start);
   return now == entry_counter;
 }
@@ -175,11 +176,16 @@ void CallCache::invoke_as(const MethodDef& method, std::string_view variant, Cal
     store_.drop(key_, found.change_counter);
   }
   store_.count_miss();
-  // The generation and the change counter are read before the query, so
+  // The generation and the change counter are taken before the query, so
   // a write committed in between makes the entry look older than it is
-  // (a miss later), never newer.
+  // (a miss later), never newer. A counter some worker read earlier is as
+  // good and saves a round trip.
   const std::uint64_t generation = store_.generation();
-  const std::int64_t counter = read_change_counter(db_);
+  std::int64_t counter = store_.latest_counter();
+  if (counter < 0) {
+    counter = read_change_counter(db_);
+    store_.note_counter(counter);
+  }
   render();
   store_.store(key_, std::string_view(*buffer).substr(mark), generation, counter);
   spdlog::debug("response cache: miss for {} ({} bytes stored)", method.name,

@@ -38,6 +38,7 @@ using Counter = std::atomic<std::uint64_t>;
 struct ResponseCache::Shared {
   pthread_mutex_t mutex;
   std::atomic<std::uint64_t> generation;
+  std::atomic<std::int64_t> latest_counter;
   Counter hits, misses, stores, invalidations, evictions, stale;
   // Guarded by the mutex from here on.
   std::int64_t validated_counter;
@@ -205,6 +206,7 @@ ResponseCache::ResponseCache(std::size_t max_bytes) {
   pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
   pthread_mutex_init(&shared_->mutex, &attr);
   pthread_mutexattr_destroy(&attr);
+  shared_->latest_counter.store(-1);
   shared_->bucket_count = static_cast<std::uint32_t>(buckets);
   shared_->entry_count = static_cast<std::uint32_t>(entries);
   shared_->block_count = static_cast<std::uint32_t>(blocks);
@@ -302,6 +304,17 @@ void ResponseCache::drop(std::string_view key, std::int64_t change_counter) {
   if (index != kNone && shared_->entries()[index].change_counter == change_counter) {
     shared_->remove(index);
     shared_->stale.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+std::int64_t ResponseCache::latest_counter() const {
+  return shared_->latest_counter.load(std::memory_order_acquire);
+}
+
+void ResponseCache::note_counter(std::int64_t change_counter) {
+  std::int64_t seen = shared_->latest_counter.load(std::memory_order_relaxed);
+  while (seen < change_counter && !shared_->latest_counter.compare_exchange_weak(
+                                      seen, change_counter, std::memory_order_acq_rel)) {
   }
 }
 

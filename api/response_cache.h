@@ -65,6 +65,13 @@ class ResponseCache {
   // Forgets `key` if it still carries `change_counter`.
   void drop(std::string_view key, std::int64_t change_counter);
 
+  // The largest change counter any worker has read (-1: none yet). The
+  // sum only grows, so this is at most the database's counter at any later
+  // moment: a miss may tag its entry with it instead of reading the
+  // counter (an older tag can only make a later check fail, never pass).
+  std::int64_t latest_counter() const;
+  void note_counter(std::int64_t change_counter);
+
   // The newest change counter some worker read from the database, and
   // when (steady clock, ms), within the current generation.
   void note_validated(std::int64_t change_counter, std::uint64_t generation, std::int64_t now_ms);

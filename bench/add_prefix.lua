@@ -8,16 +8,7 @@ local base = dofile((os.getenv("PREFIXD_BENCH_DIR") or "bench") .. "/xmlrpc.lua"
 local n = tonumber(os.getenv("PREFIXD_ADD_OFFSET") or "0")
 
 request = function()
-  local a = 128 + math.floor(n / 16384) % 128
-  local b = math.floor(n / 64) % 256
-  local c = (n % 64) * 4
+  local body = base.add_call(n)
   n = n + 1
-  local prefix = string.format("10.%d.%d.%d/30", a, b, c)
-  local body = base.call("add_prefix",
-    "<member><name>attr</name><value><struct>" ..
-    "<member><name>prefix</name><value><string>" .. prefix .. "</string></value></member>" ..
-    "<member><name>type</name><value><string>assignment</string></value></member>" ..
-    "<member><name>description</name><value><string>bench</string></value></member>" ..
-    "</struct></value></member>")
   return wrk.format("POST", "/XMLRPC", nil, body)
 end

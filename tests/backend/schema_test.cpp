@@ -175,6 +175,42 @@ TEST_F(Schema, Model_1_6_DefaultVrf) {
   EXPECT_EQ(scalar("SELECT count(*) FROM ip_net_vrf WHERE id = 0"), "1");
 }
 
+// model.md §3.5, migration 0011: the inlined sort key gives every rt the
+// key of 0003's function (kept as prefixd_rt_sort_key_checked), the odd
+// forms included.
+TEST_F(Schema, Model_3_5_FastSortKeyEqualsTheChecked) {
+  EXPECT_EQ(scalar("SELECT count(*) FILTER (WHERE prefixd_rt_sort_key(rt) IS DISTINCT FROM "
+                   "prefixd_rt_sort_key_checked(rt))::text || '/' || count(*) FROM (VALUES "
+                   "(NULL), (''), ('1:2'), ('-1:2'), ('65000:1'), ('4294967295:4294967295'), "
+                   "('99999999999999999999:1'), ('1.2.3.4:5'), ('255.255.255.255:9'), ('a:b'), "
+                   "('1:2:3'), ('1: 2'), (' 1:2'), ('1:-2'), ('1:2.5'), ('1e3:4'), ('-0:0'), "
+                   "('00012:0003'), ('1'), (':'), ('1:'), ('::1:2'), ('123456789:987654321'), "
+                   "('-123456789:1'), ('1234567890:1'), ('2147483647:0'), ('999999999:999999999'), "
+                   "('-999999999:999999999'), ('0:0'), ('000000000001:1')) AS v(rt)"),
+            "0/30");
+}
+
+// migration 0012: the change counter grows by one per committed writing
+// transaction (however many statements), not for a rolled-back one.
+TEST_F(Schema, ChangeCounterCountsCommittedWritingTransactions) {
+  const auto counter = [&] {
+    return scalar("SELECT coalesce(sum(changes), 0) FROM prefixd_change_counter");
+  };
+  const std::string before = counter();
+  in_tx([](pqxx::work& tx) {
+    tx.exec("INSERT INTO ip_net_vrf (rt, name) VALUES ('7:7', 'counted')");
+    tx.exec("UPDATE ip_net_vrf SET description = 'x' WHERE rt = '7:7'");
+    tx.exec("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.9.0.0/16', 'reservation')");
+  });
+  EXPECT_EQ(std::stoll(counter()), std::stoll(before) + 1);
+  EXPECT_THROW(in_tx([](pqxx::work& tx) {
+                 tx.exec("UPDATE ip_net_vrf SET description = 'y' WHERE rt = '7:7'");
+                 tx.exec("SELECT 1 / 0");  // the transaction rolls back
+               }),
+               pqxx::sql_error);
+  EXPECT_EQ(std::stoll(counter()), std::stoll(before) + 1);
+}
+
 // model.md §12: the outbox triggers keep NIPAP's names, are off unless
 // enabled, and when enabled write one event per row change (the old row for
 // deletes), none for an update that changes nothing.

@@ -111,6 +111,16 @@ TEST(ResponseCache, ValidationTimeNeverGoesBackwards) {
   EXPECT_FALSE(cache.validated_since(10, 1000, 500));
 }
 
+TEST(ResponseCache, LatestCounterOnlyGrows) {
+  ResponseCache cache(1 << 20);
+  EXPECT_EQ(cache.latest_counter(), -1);
+  cache.note_counter(5);
+  cache.note_counter(3);
+  EXPECT_EQ(cache.latest_counter(), 5);
+  cache.note_counter(8);
+  EXPECT_EQ(cache.latest_counter(), 8);
+}
+
 TEST(CachedCall, CanonicalEncodingTellsTypesApart) {
   std::string a, b, c;
   append_canonical(a, Value::integer(1));
