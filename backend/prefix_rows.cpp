@@ -29,14 +29,33 @@ const char* const kSearchOrder =
 
 namespace {
 
-Timestamp timestamp(const pqxx::row& r, int seconds, int offset) {
+// A row's columns through one field object that moves along the row: a
+// pqxx::field made anew (row[i]) holds its own reference to the result,
+// two atomic operations, and a prefix row is read some 60 times (a fifth of
+// the worker's time in libpqxx for a 50-row search).
+class Columns {
+ public:
+  explicit Columns(const pqxx::row& row) : it_(row.begin()) {}
+  const pqxx::field& operator[](int column) {
+    it_ += column - at_;
+    at_ = column;
+    return *it_.operator->();  // the iterator is the field (operator* copies it)
+  }
+
+ private:
+  pqxx::row::const_iterator it_;
+  int at_ = 0;
+};
+
+Timestamp timestamp(Columns& r, int seconds, int offset) {
   return Timestamp{r[seconds].as<int64_t>(), r[offset].as<int32_t>()};
 }
 
 }  // namespace
 
-Prefix row_to_prefix(const pqxx::row& r) {
+Prefix row_to_prefix(const pqxx::row& row) {
   using namespace column;
+  Columns r(row);
   Prefix p;
   p.id = r[kId].as<int64_t>();
   p.vrf_id = r[kVrfId].as<int64_t>();

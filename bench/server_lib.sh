@@ -53,9 +53,15 @@ bench_server_stop() {
   rm -rf "$dir"
 }
 
-# CPU ticks of the processes whose command line matches $1.
+# CPU ticks of this run's processes whose command line matches $1: the
+# children of our prefixd master and of our cluster's postmaster (other
+# prefixd and PostgreSQL instances may be running on the machine).
 ticks() {
-  local t=0 p
-  for p in $(pgrep -f "$1"); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done
+  local t=0 p parent
+  for parent in "$pid" "$(head -1 "$dir/data/postmaster.pid")"; do
+    for p in $(pgrep -P "$parent" -f "$1"); do
+      t=$((t + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0)))
+    done
+  done
   echo $t
 }
