@@ -51,6 +51,14 @@ TEST(Timestamp, XmlRpcWritesTheNaiveWallClockTime) {
             "<value><dateTime.iso8601>20240101T05:30:00</dateTime.iso8601></value>\n");
   EXPECT_EQ(xmlrpc({-62135596800, 0}),
             "<value><dateTime.iso8601>00010101T00:00:00</dateTime.iso8601></value>\n");
+  EXPECT_EQ(xmlrpc({253402300799, 0}),
+            "<value><dateTime.iso8601>99991231T23:59:59</dateTime.iso8601></value>\n");
+  // Past year 9999 (PostgreSQL stores up to 294276 AD): all the digits.
+  EXPECT_EQ(xmlrpc({253402300800, 0}),
+            "<value><dateTime.iso8601>100000101T00:00:00</dateTime.iso8601></value>\n");
+  // A year BC by its number, at least four digits.
+  EXPECT_EQ(xmlrpc({-62135596801, 0}),
+            "<value><dateTime.iso8601>00011231T23:59:59</dateTime.iso8601></value>\n");
 }
 
 TEST(Timestamp, JsonWritesTheInstantWithItsOffset) {
