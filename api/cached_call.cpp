@@ -109,7 +109,7 @@ std::set<std::string, std::less<>> parse_excluded_methods(std::string_view list)
 }
 
 bool CallCache::serves(const MethodDef& method) const {
-  return method.access == Access::kRead && cacheable_method(method.name) &&
+  return settings_.enabled && method.access == Access::kRead && cacheable_method(method.name) &&
          !settings_.excluded_methods.contains(method.name);
 }
 

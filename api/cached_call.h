@@ -25,6 +25,9 @@ struct CallContext;
 struct MethodDef;
 
 struct CacheSettings {
+  // false: nothing is served or stored, but writes still start new
+  // generations (a configuration reloaded later may turn serving on again).
+  bool enabled = true;
   // 0: every hit is checked against the database's change counter (one
   // cheap query); N > 0: a hit whose counter some worker read within N ms
   // is served without the query (writes by other hosts or plain SQL may

@@ -10,12 +10,14 @@
 # 90 % search_prefix over 1 000 distinct /24s, 10 % add_prefix) with the
 # hit rate from /metrics. Last, pgbench -M prepared -c 32 -j 1 runs the SQL
 # each call sends (taken from the statement log by sql_of_calls.py): the
-# ceiling each figure is a fraction of. Everything shares the 2 cores.
+# ceiling each figure is a fraction of, at 32 clients and at as many as
+# prefixd has connections (one per worker). Everything shares the 2 cores.
+# WORKERS (default 2) sets the workers of each host; OUT keeps the SQL.
 set -euo pipefail
-secs=${1:-8}; rounds=${2:-2}
+secs=${1:-8}; rounds=${2:-2}; workers=${WORKERS:-2}
 export CACHE=off
 source "$(dirname "$0")/server_lib.sh"
-bench_server_start 2
+bench_server_start "$workers"
 declare -A ports=([off]=$port)
 extra_pids=()
 stop_all() { for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" || true; done; bench_server_stop; }
@@ -23,7 +25,7 @@ trap stop_all EXIT
 for mode in strict lax; do
   p=$(free_port)
   {
-    echo "listen: 127.0.0.1:$p"; echo "workers: 2"; echo "log:"; echo "  access: false"
+    echo "listen: 127.0.0.1:$p"; echo "workers: $workers"; echo "log:"; echo "  access: false"
     echo "cache:"; [ $mode = lax ] && echo "  max_staleness_ms: 1000"
     echo "  enabled: true"
   } > "$dir/$mode.yaml"
@@ -80,11 +82,16 @@ call_once "${ports[strict]}" cached_hit search_prefix "$search_args"
 psql -XAtq -c "SELECT 'bench:end'" -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
 python3 bench/sql_of_calls.py "$dir/server.log" "$dir/sql" >/dev/null
 echo "SELECT 1;" > "$dir/sql.select1.sql"
-echo; echo "pgbench -M prepared -c 32 -j 1 -T $secs (one transaction = one call's statements, as logged)"
-for name in select1 list_vrf search_prefix smart_search_prefix cached_hit; do
+out=${OUT:-$dir}
+[ "$out" = "$dir" ] || cp "$dir"/sql.*.sql "$out"/
+echo; echo "pgbench -M prepared -j 1 -T $secs (one transaction = one call's statements, as logged; in $out)"
+printf '  %-20s %12s %12s\n' call "-c 32 tps" "-c $workers tps"
+for name in select1 list_vrf search_prefix smart_search_prefix cache_miss cached_hit; do
   f="$dir/sql.$name.sql"
   [ -f "$f" ] || continue
-  n=$(awk 'BEGIN{n=0} {n++} END{print n}' "$f")
-  tps=$(pgbench -n -M prepared -c 32 -j 1 -T "$secs" -f "$f" 2>/dev/null | awk '/^tps/ {print $3}')
-  printf '  %-20s %10s tps  (%s statements per call logged: %s)\n' "$name" "$tps" "$n" "$(head -c 150 "$f" | tr '\n' ' ')"
+  line=$(printf '  %-20s' "$name")
+  for c in 32 "$workers"; do
+    line+=$(printf ' %12s' "$(pgbench -n -M prepared -c "$c" -j 1 -T "$secs" -f "$f" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')")
+  done
+  echo "$line   ($(wc -l < "$f") statements)"
 done

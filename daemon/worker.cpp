@@ -212,17 +212,20 @@ class Worker {
   std::chrono::steady_clock::time_point drain_deadline_;
 };
 
-// The cache when the master mapped it and the configuration (perhaps
-// reloaded since) still wants it.
+// The cache when the master mapped it (cache.enabled at start-up). With
+// the configuration (perhaps reloaded since) turning it off, writes still
+// start new generations, so that turning it on again by a later reload
+// cannot serve an answer older than a write this host acknowledged.
 void Worker::set_up_cache() {
-  if (!config_.cache_enabled || setup_.response_cache == nullptr) return;
+  if (setup_.response_cache == nullptr) return;
   api::CacheSettings settings;
+  settings.enabled = config_.cache_enabled;
   settings.max_staleness_ms = config_.cache_max_staleness_ms;
   try {
     settings.excluded_methods = api::parse_excluded_methods(config_.cache_exclude_methods);
   } catch (const std::invalid_argument& e) {
     spdlog::error("{}; the response cache stays off", e.what());
-    return;
+    settings.enabled = false;
   }
   call_cache_ = std::make_unique<api::CallCache>(*setup_.response_cache, db_, std::move(settings));
   services_.cache = call_cache_.get();
