@@ -221,8 +221,12 @@ class ResponseCache(harness.ApiTestCase):
         finally:
             d.stop()
         bad = harness.Daemon(self.db, workers=1, cache={"exclude_methods": "add_prefix"})
-        with self.assertRaises(AssertionError) as cm:
-            bad.start()
+        try:
+            with self.assertRaises(AssertionError) as cm:
+                bad.start()
+        finally:
+            if bad.proc is not None and bad.proc.poll() is None:
+                bad.stop()  # it should not have started; leave nothing running
         self.assertIn("cache.exclude_methods: 'add_prefix'", str(cm.exception))
 
 
