@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,11 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int reps = argc > 1 ? std::stoi(argv[1]) : 20000;
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 20000;
+  if (reps <= 0) {
+    std::fprintf(stderr, "usage: %s [REPETITIONS [version|add_prefix]]\n", argv[0]);
+    return 2;
+  }
   const std::string only = argc > 2 ? argv[2] : "";  // "version" or "add_prefix"
   const XmlRpcLimits limits;
   const std::vector<std::pair<const char*, std::string>> bodies = {
