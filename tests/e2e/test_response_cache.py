@@ -168,7 +168,8 @@ class ResponseCache(harness.ApiTestCase):
             self.assertFresh(self.daemon, read)
         for round_ in range(3):
             self.db.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE application_name LIKE 'prefixd worker%' AND pid <> pg_backend_pid()")
+                        "WHERE application_name LIKE 'prefixd worker%' AND datname = current_database() "
+                        "AND pid <> pg_backend_pid()")
             self.db.sql(f"UPDATE ip_net_plan SET comment = 'after kill {round_}' "
                         "WHERE prefix = '10.0.0.0/8'")
             fresh = 0
