@@ -93,18 +93,39 @@ def inconsistencies(db):
                                        query_json(db, "SELECT * FROM ip_net_pool"))
 
 
+def effective_inconsistencies(db):
+    """The same for what exact readers see: stored values plus pending deltas
+    (the prefixd_*_statistics views of 0009)."""
+    plan = PLAN_COLUMNS.replace("children, total_addresses, used_addresses, free_addresses",
+                                "s.children, s.total_addresses, s.used_addresses, s.free_addresses")
+    return nipap_model.inconsistencies(
+        query_json(db, "SELECT %s FROM ip_net_plan p JOIN prefixd_prefix_statistics s USING (id)" % plan),
+        query_json(db, "SELECT v.id, s.* FROM ip_net_vrf v JOIN prefixd_vrf_statistics s USING (id)"),
+        query_json(db, "SELECT o.id, o.ipv4_default_prefix_length, o.ipv6_default_prefix_length, s.* "
+                       "FROM ip_net_pool o JOIN prefixd_pool_statistics s USING (id)"))
+
+
 class SchemaTestCase(unittest.TestCase):
+    # Sessions that set prefixd.deferred_statistics (as the daemon does) leave
+    # statistics deltas pending; see DeferredStatistics below.
+    SESSION = ""
+
     def setUp(self):
         self.db = create_database()
         self.addCleanup(drop_database, self.db)
 
     def sql(self, text):
-        return psql(self.db, text)
+        return psql(self.db, self.SESSION + text)
 
     def rows(self, text):
         return query_json(self.db, text)
 
     def assertConsistent(self, when=""):
+        if self.SESSION:
+            problems = effective_inconsistencies(self.db)
+            if problems:
+                self.fail("derived data seen by exact readers wrong %s:\n  %s" % (when, "\n  ".join(problems[:40])))
+            self.assertEqual(psql(self.db, "SELECT prefixd_fold_statistics();").strip(), "0")
         problems = inconsistencies(self.db)
         if problems:
             self.fail("derived data wrong %s:\n  %s" % (when, "\n  ".join(problems[:40])))
@@ -508,6 +529,27 @@ class TestDerivedData(SchemaTestCase):
         self.assertConsistent("after DELETE FROM ip_net_plan")
 
 
+class TestDeferredStatistics(TestDerivedData):
+    """The same sequences in sessions that defer statistics (the daemon's):
+    exact readers (stored + pending) are right after every step, and a fold
+    leaves the stored columns right with nothing pending."""
+    SESSION = "SET prefixd.deferred_statistics = on;\n"
+
+    def test_user_cannot_overwrite_derived_columns(self):
+        pass  # about user writes to derived columns, not about deltas
+
+    def test_deltas_are_pending_until_folded(self):
+        self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.0.0.0/8', 'reservation');"
+                 "INSERT INTO ip_net_plan (prefix, type) VALUES ('10.1.0.0/16', 'reservation');")
+        self.assertEqual(self.prefix("10.0.0.0/8")["children"], 0)
+        self.assertEqual(self.rows("SELECT s.children FROM prefixd_prefix_statistics s JOIN ip_net_plan p "
+                                   "USING (id) WHERE p.prefix = '10.0.0.0/8'")[0]["children"], 1)
+        self.assertNotEqual(self.rows("SELECT count(*) AS n FROM prefixd_stat_pending")[0]["n"], 0)
+        self.assertConsistent("after two inserts")
+        self.assertEqual(self.prefix("10.0.0.0/8")["children"], 1)
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM prefixd_stat_pending")[0]["n"], 0)
+
+
 # --------------------------------------------------------------------------
 # Adoption of an existing NIPAP schema-8 database
 # --------------------------------------------------------------------------
@@ -648,7 +690,7 @@ class TestConcurrency(SchemaTestCase):
         procs = [subprocess.Popen(PSQL + ["-d", self.db, "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in scripts]
         for proc, script in zip(procs, scripts):
-            proc.stdin.write(script)
+            proc.stdin.write(self.SESSION + script)
             proc.stdin.close()
         for proc in procs:
             proc.wait(timeout=300)
@@ -670,13 +712,13 @@ class TestConcurrency(SchemaTestCase):
                              "'assignment');" % (1 + s, i))
             scripts.append("\n".join(lines) + "\n")
         self.run_parallel(scripts)
+        self.assertConsistent("after parallel inserts")
         n = self.SESSIONS * self.PER_SESSION
         p = self.prefix("10.0.0.0/8", vrf=1)
         self.assertEqual((p["children"], p["used_addresses"]), (n + 1, 65536 + 256 * n))
         v = self.vrf(1)
         self.assertEqual((v["num_prefixes_v4"], v["used_addresses_v4"]), (n + 2, 65536 + 256 * n))
         self.assertEqual(self.pool(1)["used_prefixes_v4"], n + 1)
-        self.assertConsistent("after parallel inserts")
 
         # parallel middle inserts, moves and deletes, each in multi-statement transactions
         scripts = []
@@ -691,6 +733,49 @@ class TestConcurrency(SchemaTestCase):
                 "AND prefix > '10.%d.20.0/24';\n" % (1 + s, 1 + s, 1 + s, 1 + s, 1 + s, 1 + s))
         self.run_parallel(scripts)
         self.assertConsistent("after parallel middle inserts, moves and deletes")
+
+    def test_disjoint_writers_and_pool_children_longer_than_the_default(self):
+        """Writers in different /8s and in one /8, inserting subtrees above
+        each other's space, removing middle prefixes and adding children
+        longer than the pool's default length (the free-block lock) next to
+        each other: every derived value equals the recount."""
+        apply_migrations(self.db)
+        self.sql("INSERT INTO ip_net_pool (name, ipv4_default_prefix_length) VALUES ('p', 26);"
+                 "INSERT INTO ip_net_plan (prefix, type, pool_id) VALUES ('10.0.0.0/16', 'reservation', 1);"
+                 "INSERT INTO ip_net_plan (prefix, type, pool_id) VALUES ('11.0.0.0/16', 'reservation', 1);")
+        scripts = []
+        for s in range(self.SESSIONS):
+            net = 10 + s % 2
+            lines = []
+            for i in range(self.PER_SESSION):
+                # /29s and /30s of one /26 block from several sessions at once
+                b = i // 2
+                lines.append("INSERT INTO ip_net_plan (prefix, type) VALUES ('%d.0.%d.%d/%d', 'assignment');"
+                             % (net, b // 4, (b % 4) * 64 + (s // 2) * 16 + (i % 2) * 8, 29 + (i % 2)))
+            lines.append("INSERT INTO ip_net_plan (prefix, type) VALUES ('%d.0.%d.0/24', 'reservation');"
+                         % (net, s // 2))
+            lines.append("INSERT INTO ip_net_plan (prefix, type) VALUES ('%d.%d.0.0/16', 'reservation');"
+                         % (20 + s, s))
+            lines.append("DELETE FROM ip_net_plan WHERE prefix = '%d.0.%d.0/24';" % (net, s // 2))
+            lines.append("DELETE FROM ip_net_plan WHERE prefix <<= '%d.0.%d.0/24' AND masklen(prefix) = 30;"
+                         % (net, s // 2))
+            scripts.append("\n".join(lines) + "\n")
+        self.run_parallel(scripts)
+        self.assertConsistent("after parallel pool children, middle inserts and removals")
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM ip_net_plan WHERE masklen(prefix) = 29")[0]["n"],
+                         self.SESSIONS * ((self.PER_SESSION + 1) // 2))
+
+    def test_repeatable_read_writes_are_refused(self):
+        apply_migrations(self.db)
+        with self.assertRaisesRegex(SqlError, "READ COMMITTED"):
+            self.sql("BEGIN ISOLATION LEVEL REPEATABLE READ; "
+                     "INSERT INTO ip_net_plan (prefix, type) VALUES ('10.0.0.0/8', 'reservation'); COMMIT;")
+        self.sql("BEGIN ISOLATION LEVEL REPEATABLE READ; UPDATE ip_net_plan SET description = 'x'; COMMIT;")
+
+
+class TestConcurrencyDeferred(TestConcurrency):
+    """The same writers in sessions that defer statistics (the daemon's)."""
+    SESSION = "SET prefixd.deferred_statistics = on;\n"
 
 
 # --------------------------------------------------------------------------
