@@ -96,6 +96,24 @@ BEGIN
 END
 $type$;
 
+-- 0002's helpers without STRICT, so that the planner inlines them into the
+-- statements that call them (a STRICT SQL function whose body is not itself
+-- strict is called, and planned, per row).
+CREATE OR REPLACE FUNCTION prefixd_prefix_size(p cidr) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT trunc(2::numeric ^ ((CASE family(p) WHEN 4 THEN 32 ELSE 128 END) - masklen(p)))
+$$;
+
+CREATE OR REPLACE FUNCTION prefixd_is_full_length(p cidr) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT masklen(p) = CASE family(p) WHEN 4 THEN 32 ELSE 128 END
+$$;
+
+CREATE OR REPLACE FUNCTION prefixd_range_lo(p cidr) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT lower(iprange(p))::numeric $$;
+CREATE OR REPLACE FUNCTION prefixd_range_hi(p cidr) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT upper(iprange(p))::numeric $$;
+
 ------------------------------------------------------------------------------
 -- 2. Position locks.
 ------------------------------------------------------------------------------
@@ -119,7 +137,7 @@ $$;
 
 -- The key of one position (the last of prefixd_position_keys).
 CREATE OR REPLACE FUNCTION prefixd_position_key(p_vrf integer, p_prefix cidr) RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN family(p_prefix) = 4 THEN
         (p_vrf::bigint << 38) # (masklen(p_prefix)::bigint << 32) # (network(p_prefix) - '0.0.0.0'::inet)
     ELSE
@@ -174,11 +192,7 @@ BEGIN
         v_pfx := v_pfx || v_pos.pfx;
     END LOOP;
     PERFORM set_config('prefixd.positions', v_count::text, true);
-    IF cardinality(v_pfx) = 1 THEN
-        PERFORM pg_advisory_xact_lock_shared(k)
-           FROM unnest((prefixd_position_keys(v_vrfs[1], v_pfx[1]))[:masklen(v_pfx[1]) / CASE family(v_pfx[1]) WHEN 4 THEN 1 ELSE 4 END]) k;
-        PERFORM pg_advisory_xact_lock(prefixd_position_key(v_vrfs[1], v_pfx[1]));
-    ELSIF cardinality(v_pfx) > 1 THEN
+    IF cardinality(v_pfx) > 0 THEN
         PERFORM CASE WHEN k.excl THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
            FROM (SELECT key, bool_or(excl) AS excl, min(lvl) AS lvl
                    FROM (SELECT e.key, e.ord = cardinality(ks.keys) AS excl, e.ord AS lvl
@@ -191,9 +205,40 @@ BEGIN
 END
 $$;
 
+-- One position, root first (the order above, for one position): the write
+-- path's case, without arrays.
 CREATE OR REPLACE FUNCTION prefixd_lock_position(p_vrf integer, p_prefix cidr) RETURNS void
-LANGUAGE sql AS $$
-    SELECT prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_prefix])
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_len   integer := masklen(p_prefix);
+    v_tag   text := ' ' || p_vrf || '/' || family(p_prefix) || ' ';
+    v_count integer;
+    v_addr  bigint;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_prefix]);  -- raises
+    END IF;
+    IF strpos(coalesce(current_setting('prefixd.escalated', true), ''), v_tag) > 0 THEN
+        RETURN;
+    END IF;
+    v_count := coalesce(nullif(current_setting('prefixd.positions', true), ''), '0')::integer + 1;
+    IF v_count > 128 THEN
+        PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_prefix]);  -- escalates
+        RETURN;
+    END IF;
+    PERFORM set_config('prefixd.positions', v_count::text, true);
+    IF family(p_prefix) = 4 THEN
+        v_addr := p_prefix - '0.0.0.0'::inet;
+        PERFORM pg_advisory_xact_lock_shared((p_vrf::bigint << 38) # (l::bigint << 32)
+                                             # (v_addr & ~((1::bigint << (32 - l)) - 1)))
+           FROM generate_series(0, v_len - 1) l;
+        PERFORM pg_advisory_xact_lock((p_vrf::bigint << 38) # (v_len::bigint << 32) # v_addr);
+    ELSE
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended(network(set_masklen(p_prefix, l))::text, p_vrf))
+           FROM generate_series(0, v_len / 4 * 4 - 4, 4) l;
+        PERFORM pg_advisory_xact_lock(hashtextextended(network(set_masklen(p_prefix, v_len / 4 * 4))::text, p_vrf));
+    END IF;
+END
 $$;
 
 -- A pool's own lock: shared while an allocation reads its members and
@@ -207,11 +252,14 @@ $$;
 -- A pool's default prefix length for a family, with the member's own pool.
 CREATE OR REPLACE FUNCTION prefixd_member_len(p_member integer, p_family integer,
     OUT pool_id integer, OUT prefix cidr, OUT len integer)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     SELECT m.pool_id, m.prefix,
            CASE p_family WHEN 4 THEN o.ipv4_default_prefix_length ELSE o.ipv6_default_prefix_length END
+      INTO pool_id, prefix, len
       FROM ip_net_plan m JOIN ip_net_pool o ON o.id = m.pool_id
-     WHERE m.id = p_member
+     WHERE m.id = p_member;
+END
 $$;
 
 -- The free-block lock (section 2 of the header): a child c of pool member M
@@ -253,169 +301,170 @@ $$;
 -- the targets they name.  Locks the targets (prefixes by id, then VRFs, then
 -- pools: one order for every folder) and reads the pending rows after the
 -- locks, in the statement that deletes them.
--- A target another transaction is deleting or moving (it holds the row's
--- key lock, which a DELETE takes before its row triggers run) is not waited
--- for: that transaction in turn waits for our position locks, so waiting
--- would deadlock.  Its deltas stay pending instead, and the deleting or
--- moving statement counts them when it reads the row's effective values.
-CREATE OR REPLACE FUNCTION prefixd_fold(p_deltas prefixd_stat_delta[]) RETURNS void
+--
+-- p_wait false (deferred sessions, background folds): only targets nobody
+-- holds are folded; the deltas of the others stay pending.  No waiting, so
+-- a write never queues behind another transaction's commit for a counter.
+-- p_wait true (plain SQL sessions): waits for each target, so the rows are
+-- exact when the statement ends -- except for a target another transaction
+-- is deleting or moving (it holds the row's key lock, which a DELETE takes
+-- before its row triggers run): that transaction in turn waits for our
+-- position locks, so waiting would deadlock.  Its deltas stay pending, and
+-- the deleting or moving statement counts them when it reads the row's
+-- effective values.
+CREATE OR REPLACE FUNCTION prefixd_fold(p_deltas prefixd_stat_delta[], p_wait boolean) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_p    integer[];
-    v_v    integer[];
-    v_o    integer[];
-    v_fold prefixd_stat_delta[];
 BEGIN
     PERFORM set_config('prefixd.maintenance', 'on', true);
-    -- The targets that exist and that nobody is deleting or moving, key-share
-    -- locked in the folders' order.
-    v_p := ARRAY(SELECT id FROM ip_net_plan
-                  WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'p'))
-                  ORDER BY id FOR KEY SHARE SKIP LOCKED);
-    v_v := ARRAY(SELECT id FROM ip_net_vrf
-                  WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'v'))
-                  ORDER BY id FOR KEY SHARE SKIP LOCKED);
-    v_o := ARRAY(SELECT id FROM ip_net_pool
-                  WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'o'))
-                  ORDER BY id FOR KEY SHARE SKIP LOCKED);
-    -- The others' deltas stay pending (or are dropped with a target that is gone).
-    INSERT INTO prefixd_stat_pending (kind, target, family, n, u, t, a, f)
-    SELECT d.kind, d.target, d.family, d.n, d.u, d.t, d.a, d.f
-      FROM unnest(p_deltas) d
-     WHERE (d.n, d.u, d.t, d.a, d.f) <> (0, 0, 0, 0, 0)
-       AND CASE d.kind WHEN 'p' THEN d.target <> ALL (v_p) AND EXISTS (SELECT 1 FROM ip_net_plan x WHERE x.id = d.target)
-                       WHEN 'v' THEN d.target <> ALL (v_v) AND EXISTS (SELECT 1 FROM ip_net_vrf x WHERE x.id = d.target)
-                       ELSE d.target <> ALL (v_o) AND EXISTS (SELECT 1 FROM ip_net_pool x WHERE x.id = d.target) END;
-    v_fold := ARRAY(SELECT d FROM unnest(p_deltas) d
-                     WHERE CASE d.kind WHEN 'p' THEN d.target = ANY (v_p)
-                                       WHEN 'v' THEN d.target = ANY (v_v)
-                                       ELSE d.target = ANY (v_o) END);
+    IF p_wait THEN
+        -- Wait for the targets nobody is deleting or moving, in the folders'
+        -- order; the statement below then finds them locked by us.
+        PERFORM 1 FROM ip_net_plan
+         WHERE id IN (SELECT id FROM ip_net_plan
+                       WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'p'))
+                         FOR KEY SHARE SKIP LOCKED)
+         ORDER BY id FOR NO KEY UPDATE;
+        PERFORM 1 FROM ip_net_vrf
+         WHERE id IN (SELECT id FROM ip_net_vrf
+                       WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'v'))
+                         FOR KEY SHARE SKIP LOCKED)
+         ORDER BY id FOR NO KEY UPDATE;
+        PERFORM 1 FROM ip_net_pool
+         WHERE id IN (SELECT id FROM ip_net_pool
+                       WHERE id = ANY (ARRAY(SELECT d.target FROM unnest(p_deltas) d WHERE d.kind = 'o'))
+                         FOR KEY SHARE SKIP LOCKED)
+         ORDER BY id FOR NO KEY UPDATE;
+    END IF;
 
-    IF cardinality(v_p) > 0 THEN
-        PERFORM 1 FROM ip_net_plan WHERE id = ANY (v_p) ORDER BY id FOR NO KEY UPDATE;
-        WITH pend AS (
-            DELETE FROM prefixd_stat_pending s WHERE s.kind = 'p' AND s.target = ANY (v_p)
-            RETURNING s.target, s.n, s.a
-        ), d AS (
-            SELECT x.target, sum(x.n) AS n, sum(x.a) AS a
-              FROM (SELECT target, n, a FROM pend
-                    UNION ALL SELECT d.target, d.n, d.a FROM unnest(v_fold) d WHERE d.kind = 'p') x
-             GROUP BY x.target
-        )
+    -- One statement for every kind: the targets we can lock now (l*), their
+    -- pending rows (pend*, deleted), the sums written to the rows (upd*);
+    -- the deltas of the others are appended to the pending rows (the final
+    -- INSERT).  Never waits (SKIP LOCKED), so lock order does not matter.
+    WITH d AS (
+        SELECT x.kind, x.target, x.family, sum(x.n) AS n, sum(x.u) AS u, sum(x.t) AS t, sum(x.a) AS a, sum(x.f) AS f
+          FROM unnest(p_deltas) x GROUP BY x.kind, x.target, x.family
+    ), lp AS (
+        SELECT p.id FROM ip_net_plan p WHERE p.id IN (SELECT d.target FROM d WHERE d.kind = 'p')
+           FOR NO KEY UPDATE SKIP LOCKED
+    ), lv AS (
+        SELECT v.id FROM ip_net_vrf v WHERE v.id IN (SELECT d.target FROM d WHERE d.kind = 'v')
+           FOR NO KEY UPDATE SKIP LOCKED
+    ), lo AS (
+        SELECT o.id FROM ip_net_pool o WHERE o.id IN (SELECT d.target FROM d WHERE d.kind = 'o')
+           FOR NO KEY UPDATE SKIP LOCKED
+    ), pend AS (
+        DELETE FROM prefixd_stat_pending s
+         WHERE (s.kind = 'p' AND s.target IN (SELECT id FROM lp))
+            OR (s.kind = 'v' AND s.target IN (SELECT id FROM lv))
+            OR (s.kind = 'o' AND s.target IN (SELECT id FROM lo))
+        RETURNING s.kind, s.target, s.family, s.n, s.u, s.t, s.a, s.f
+    ), y AS (
+        SELECT d.kind, d.target, d.family, d.n, d.u, d.t, d.a, d.f FROM d
+         WHERE CASE d.kind WHEN 'p' THEN d.target IN (SELECT id FROM lp)
+                           WHEN 'v' THEN d.target IN (SELECT id FROM lv)
+                           ELSE d.target IN (SELECT id FROM lo) END
+        UNION ALL
+        SELECT pend.kind, pend.target, pend.family, pend.n, pend.u, pend.t, pend.a, pend.f FROM pend
+    ), tot AS (
+        SELECT y.kind, y.target,
+               sum(y.n) AS n,
+               coalesce(sum(y.n) FILTER (WHERE y.family = 4), 0) AS n4, coalesce(sum(y.n) FILTER (WHERE y.family = 6), 0) AS n6,
+               coalesce(sum(y.u) FILTER (WHERE y.family = 4), 0) AS u4, coalesce(sum(y.u) FILTER (WHERE y.family = 6), 0) AS u6,
+               coalesce(sum(y.t) FILTER (WHERE y.family = 4), 0) AS t4, coalesce(sum(y.t) FILTER (WHERE y.family = 6), 0) AS t6,
+               sum(y.a) AS a,
+               coalesce(sum(y.a) FILTER (WHERE y.family = 4), 0) AS a4, coalesce(sum(y.a) FILTER (WHERE y.family = 6), 0) AS a6,
+               coalesce(sum(y.f) FILTER (WHERE y.family = 4), 0) AS f4, coalesce(sum(y.f) FILTER (WHERE y.family = 6), 0) AS f6
+          FROM y GROUP BY y.kind, y.target
+    ), updp AS (
         UPDATE ip_net_plan p
-           SET children = p.children + d.n::integer,
+           SET children = p.children + tot.n::integer,
                used_addresses = CASE WHEN prefixd_is_full_length(p.prefix) THEN p.total_addresses
-                                     ELSE p.used_addresses + d.a END,
+                                     ELSE p.used_addresses + tot.a END,
                free_addresses = CASE WHEN prefixd_is_full_length(p.prefix) THEN 0
-                                     ELSE p.free_addresses - d.a END
-          FROM d
-         WHERE p.id = d.target AND (d.n <> 0 OR d.a <> 0);
-    END IF;
-
-    IF cardinality(v_v) > 0 THEN
-        PERFORM 1 FROM ip_net_vrf WHERE id = ANY (v_v) ORDER BY id FOR NO KEY UPDATE;
-        WITH pend AS (
-            DELETE FROM prefixd_stat_pending s WHERE s.kind = 'v' AND s.target = ANY (v_v)
-            RETURNING s.target, s.family, s.n, s.t, s.a
-        ), x AS (
-            SELECT target, family, n, t, a FROM pend
-            UNION ALL SELECT d.target, d.family, d.n, d.t, d.a FROM unnest(v_fold) d WHERE d.kind = 'v'
-        ), d AS (
-            SELECT target,
-                   coalesce(sum(n) FILTER (WHERE family = 4), 0) AS n4, coalesce(sum(n) FILTER (WHERE family = 6), 0) AS n6,
-                   coalesce(sum(t) FILTER (WHERE family = 4), 0) AS t4, coalesce(sum(t) FILTER (WHERE family = 6), 0) AS t6,
-                   coalesce(sum(a) FILTER (WHERE family = 4), 0) AS a4, coalesce(sum(a) FILTER (WHERE family = 6), 0) AS a6
-              FROM x GROUP BY target
-        )
+                                     ELSE p.free_addresses - tot.a END
+          FROM tot
+         WHERE tot.kind = 'p' AND p.id = tot.target AND (tot.n <> 0 OR tot.a <> 0)
+    ), updv AS (
         UPDATE ip_net_vrf v
-           SET num_prefixes_v4 = v.num_prefixes_v4 + d.n4, num_prefixes_v6 = v.num_prefixes_v6 + d.n6,
-               total_addresses_v4 = v.total_addresses_v4 + d.t4, total_addresses_v6 = v.total_addresses_v6 + d.t6,
-               used_addresses_v4 = v.used_addresses_v4 + d.a4, used_addresses_v6 = v.used_addresses_v6 + d.a6,
-               free_addresses_v4 = v.free_addresses_v4 + d.t4 - d.a4,
-               free_addresses_v6 = v.free_addresses_v6 + d.t6 - d.a6
-          FROM d
-         WHERE v.id = d.target AND (d.n4, d.n6, d.t4, d.t6, d.a4, d.a6) <> (0, 0, 0, 0, 0, 0);
-    END IF;
-
-    IF cardinality(v_o) > 0 THEN
-        PERFORM 1 FROM ip_net_pool WHERE id = ANY (v_o) ORDER BY id FOR NO KEY UPDATE;
-        WITH pend AS (
-            DELETE FROM prefixd_stat_pending s WHERE s.kind = 'o' AND s.target = ANY (v_o)
-            RETURNING s.target, s.family, s.n, s.u, s.t, s.a, s.f
-        ), x AS (
-            SELECT target, family, n, u, t, a, f FROM pend
-            UNION ALL SELECT d.target, d.family, d.n, d.u, d.t, d.a, d.f FROM unnest(v_fold) d WHERE d.kind = 'o'
-        ), d AS (
-            SELECT target,
-                   coalesce(sum(n) FILTER (WHERE family = 4), 0) AS m4, coalesce(sum(n) FILTER (WHERE family = 6), 0) AS m6,
-                   coalesce(sum(u) FILTER (WHERE family = 4), 0) AS c4, coalesce(sum(u) FILTER (WHERE family = 6), 0) AS c6,
-                   coalesce(sum(t) FILTER (WHERE family = 4), 0) AS t4, coalesce(sum(t) FILTER (WHERE family = 6), 0) AS t6,
-                   coalesce(sum(a) FILTER (WHERE family = 4), 0) AS u4, coalesce(sum(a) FILTER (WHERE family = 6), 0) AS u6,
-                   coalesce(sum(f) FILTER (WHERE family = 4), 0) AS f4, coalesce(sum(f) FILTER (WHERE family = 6), 0) AS f6
-              FROM x GROUP BY target
-        )
+           SET num_prefixes_v4 = v.num_prefixes_v4 + tot.n4, num_prefixes_v6 = v.num_prefixes_v6 + tot.n6,
+               total_addresses_v4 = v.total_addresses_v4 + tot.t4, total_addresses_v6 = v.total_addresses_v6 + tot.t6,
+               used_addresses_v4 = v.used_addresses_v4 + tot.a4, used_addresses_v6 = v.used_addresses_v6 + tot.a6,
+               free_addresses_v4 = v.free_addresses_v4 + tot.t4 - tot.a4,
+               free_addresses_v6 = v.free_addresses_v6 + tot.t6 - tot.a6
+          FROM tot
+         WHERE tot.kind = 'v' AND v.id = tot.target
+           AND (tot.n4, tot.n6, tot.t4, tot.t6, tot.a4, tot.a6) <> (0, 0, 0, 0, 0, 0)
+    ), updo AS (
         UPDATE ip_net_pool o
-           SET member_prefixes_v4 = o.member_prefixes_v4 + d.m4,
-               member_prefixes_v6 = o.member_prefixes_v6 + d.m6,
-               used_prefixes_v4 = o.used_prefixes_v4 + d.c4,
-               used_prefixes_v6 = o.used_prefixes_v6 + d.c6,
-               total_addresses_v4 = o.total_addresses_v4 + d.t4,
-               total_addresses_v6 = o.total_addresses_v6 + d.t6,
-               used_addresses_v4 = o.used_addresses_v4 + d.u4,
-               used_addresses_v6 = o.used_addresses_v6 + d.u6,
-               free_addresses_v4 = o.free_addresses_v4 + d.t4 - d.u4,
-               free_addresses_v6 = o.free_addresses_v6 + d.t6 - d.u6,
+           SET member_prefixes_v4 = o.member_prefixes_v4 + tot.n4,
+               member_prefixes_v6 = o.member_prefixes_v6 + tot.n6,
+               used_prefixes_v4 = o.used_prefixes_v4 + tot.u4,
+               used_prefixes_v6 = o.used_prefixes_v6 + tot.u6,
+               total_addresses_v4 = o.total_addresses_v4 + tot.t4,
+               total_addresses_v6 = o.total_addresses_v6 + tot.t6,
+               used_addresses_v4 = o.used_addresses_v4 + tot.a4,
+               used_addresses_v6 = o.used_addresses_v6 + tot.a6,
+               free_addresses_v4 = o.free_addresses_v4 + tot.t4 - tot.a4,
+               free_addresses_v6 = o.free_addresses_v6 + tot.t6 - tot.a6,
                -- NULL without a default length or without members (model.md §4.4)
                free_prefixes_v4 = CASE WHEN o.ipv4_default_prefix_length IS NULL
-                                         OR o.member_prefixes_v4 + d.m4 = 0 THEN NULL
-                                       ELSE coalesce(o.free_prefixes_v4, 0) + d.f4 END,
+                                         OR o.member_prefixes_v4 + tot.n4 = 0 THEN NULL
+                                       ELSE coalesce(o.free_prefixes_v4, 0) + tot.f4 END,
                free_prefixes_v6 = CASE WHEN o.ipv6_default_prefix_length IS NULL
-                                         OR o.member_prefixes_v6 + d.m6 = 0 THEN NULL
-                                       ELSE coalesce(o.free_prefixes_v6, 0) + d.f6 END,
+                                         OR o.member_prefixes_v6 + tot.n6 = 0 THEN NULL
+                                       ELSE coalesce(o.free_prefixes_v6, 0) + tot.f6 END,
                total_prefixes_v4 = CASE WHEN o.ipv4_default_prefix_length IS NULL
-                                          OR o.member_prefixes_v4 + d.m4 = 0 THEN NULL
-                                        ELSE o.used_prefixes_v4 + d.c4 + coalesce(o.free_prefixes_v4, 0) + d.f4 END,
+                                          OR o.member_prefixes_v4 + tot.n4 = 0 THEN NULL
+                                        ELSE o.used_prefixes_v4 + tot.u4 + coalesce(o.free_prefixes_v4, 0) + tot.f4 END,
                total_prefixes_v6 = CASE WHEN o.ipv6_default_prefix_length IS NULL
-                                          OR o.member_prefixes_v6 + d.m6 = 0 THEN NULL
-                                        ELSE o.used_prefixes_v6 + d.c6 + coalesce(o.free_prefixes_v6, 0) + d.f6 END
-          FROM d
-         WHERE o.id = d.target
-           AND (d.m4, d.m6, d.c4, d.c6, d.t4, d.t6, d.u4, d.u6, d.f4, d.f6) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    END IF;
+                                          OR o.member_prefixes_v6 + tot.n6 = 0 THEN NULL
+                                        ELSE o.used_prefixes_v6 + tot.u6 + coalesce(o.free_prefixes_v6, 0) + tot.f6 END
+          FROM tot
+         WHERE tot.kind = 'o' AND o.id = tot.target
+           AND (tot.n4, tot.n6, tot.u4, tot.u6, tot.t4, tot.t6, tot.a4, tot.a6, tot.f4, tot.f6)
+               <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    )
+    INSERT INTO prefixd_stat_pending (kind, target, family, n, u, t, a, f)
+    SELECT d.kind, d.target, d.family, d.n, d.u, d.t, d.a, d.f FROM d
+     WHERE (d.n, d.u, d.t, d.a, d.f) <> (0, 0, 0, 0, 0)
+       AND CASE d.kind WHEN 'p' THEN d.target NOT IN (SELECT id FROM lp)
+                       WHEN 'v' THEN d.target NOT IN (SELECT id FROM lv)
+                                     AND EXISTS (SELECT 1 FROM ip_net_vrf x WHERE x.id = d.target)
+                       ELSE d.target NOT IN (SELECT id FROM lo)
+                            AND EXISTS (SELECT 1 FROM ip_net_pool x WHERE x.id = d.target) END;
 END
 $$;
 
--- Applies a statement's deltas: appended to prefixd_stat_pending in a
--- deferred-statistics session, folded into the rows at once otherwise.
+-- Applies a statement's deltas: appended to prefixd_stat_pending in sessions
+-- that set prefixd.deferred_statistics (no row of anyone else's is touched,
+-- so no writer ever waits for another's commit here), folded into the rows
+-- at once otherwise (plain SQL: the rows are exact when the statement ends).
 CREATE OR REPLACE FUNCTION prefixd_apply_stats(p_deltas prefixd_stat_delta[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(p_deltas) = 0 THEN
         RETURN;
-    END IF;
-    IF prefixd_statistics_deferred() THEN
+    ELSIF prefixd_statistics_deferred() THEN
         INSERT INTO prefixd_stat_pending (kind, target, family, n, u, t, a, f)
         SELECT d.kind, d.target, d.family, sum(d.n), sum(d.u), sum(d.t), sum(d.a), sum(d.f)
           FROM unnest(p_deltas) d
          GROUP BY d.kind, d.target, d.family
         HAVING (sum(d.n), sum(d.u), sum(d.t), sum(d.a), sum(d.f)) <> (0, 0, 0, 0, 0);
     ELSE
-        PERFORM prefixd_fold(p_deltas);
+        PERFORM prefixd_fold(p_deltas, true);
     END IF;
 END
 $$;
 
--- Folds every pending delta into the stored rows (the daemon calls it after
--- each write call that left some; anyone may).  Commits asynchronously: a
--- fold lost to a crash leaves its deltas pending, nothing else.  Waits at
--- most 200 ms for a row another transaction holds; then folds only the
--- targets it can lock now and leaves the rest to the next fold.  Returns the
--- number of pending rows that remain visible.
+-- Folds every pending delta whose row nobody holds into the stored rows
+-- (the daemon calls it in the background; anyone may).  Never waits.
+-- Commits asynchronously: a fold lost to a crash leaves its deltas pending,
+-- nothing else.  Returns the number of pending rows that remain (those of
+-- rows other transactions hold, or pending deltas not yet committed).
 CREATE OR REPLACE FUNCTION prefixd_fold_statistics() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_targets prefixd_stat_delta[];
-    v_left    bigint;
+    v_left bigint;
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
     -- Orphans: deltas of prefixes, VRFs and pools that no longer exist.
@@ -423,25 +472,8 @@ BEGIN
      WHERE NOT CASE s.kind WHEN 'p' THEN EXISTS (SELECT 1 FROM ip_net_plan p WHERE p.id = s.target)
                            WHEN 'v' THEN EXISTS (SELECT 1 FROM ip_net_vrf v WHERE v.id = s.target)
                            ELSE EXISTS (SELECT 1 FROM ip_net_pool o WHERE o.id = s.target) END;
-    v_targets := ARRAY(SELECT ROW(s.kind, s.target, 0, 0, 0, 0, 0, 0)::prefixd_stat_delta
-                         FROM (SELECT DISTINCT kind, target FROM prefixd_stat_pending) s);
-    IF cardinality(v_targets) = 0 THEN
-        RETURN 0;
-    END IF;
-    BEGIN
-        PERFORM set_config('lock_timeout', '200ms', true);
-        PERFORM prefixd_fold(v_targets);
-    EXCEPTION WHEN lock_not_available THEN
-        -- Fold what is free now.
-        v_targets := ARRAY(
-            SELECT ROW(s.kind, s.target, 0, 0, 0, 0, 0, 0)::prefixd_stat_delta
-              FROM (SELECT DISTINCT kind, target FROM prefixd_stat_pending) s
-             WHERE CASE s.kind
-                     WHEN 'p' THEN EXISTS (SELECT 1 FROM ip_net_plan p WHERE p.id = s.target FOR NO KEY UPDATE SKIP LOCKED)
-                     WHEN 'v' THEN EXISTS (SELECT 1 FROM ip_net_vrf v WHERE v.id = s.target FOR NO KEY UPDATE SKIP LOCKED)
-                     ELSE EXISTS (SELECT 1 FROM ip_net_pool o WHERE o.id = s.target FOR NO KEY UPDATE SKIP LOCKED) END);
-        PERFORM prefixd_fold(v_targets);
-    END;
+    PERFORM prefixd_fold(ARRAY(SELECT ROW(s.kind, s.target, 0, 0, 0, 0, 0, 0)::prefixd_stat_delta
+                                 FROM (SELECT DISTINCT kind, target FROM prefixd_stat_pending) s), false);
     PERFORM set_config('prefixd.maintenance', 'off', true);
     SELECT count(*) INTO v_left FROM prefixd_stat_pending;
     RETURN v_left;
@@ -604,35 +636,43 @@ CREATE OR REPLACE FUNCTION prefixd_leaf_change(
     p_total numeric, p_used numeric, p_pool integer)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    v_fam    smallint := family(p_prefix);
-    v_full   boolean := prefixd_is_full_length(p_prefix);
+    v_fam  smallint := family(p_prefix);
+    v_max  integer := CASE family(p_prefix) WHEN 4 THEN 32 ELSE 128 END;
+    v_vt   numeric := CASE WHEN p_indent = 0 THEN p_sign * p_total ELSE 0 END;
+    v_va   numeric := CASE WHEN (p_indent = 0 AND masklen(p_prefix) = v_max) OR p_indent = 1
+                           THEN p_sign * p_total ELSE 0 END;
     v_deltas prefixd_stat_delta[];
-    v_par    record;
-    v_len    integer;
 BEGIN
-    v_deltas := ARRAY[ROW('v', p_vrf, v_fam, p_sign,
-                          0, CASE WHEN p_indent = 0 THEN p_sign * p_total ELSE 0 END,
-                          CASE WHEN (p_indent = 0 AND v_full) OR p_indent = 1 THEN p_sign * p_total ELSE 0 END,
-                          0)::prefixd_stat_delta];
-    IF p_parent IS NOT NULL THEN
-        v_deltas := v_deltas || ROW('p', p_parent, 0, p_sign, 0, 0, p_sign * p_total, 0)::prefixd_stat_delta;
-        SELECT * INTO v_par FROM prefixd_member_len(p_parent, v_fam);
-        IF v_par.pool_id IS NOT NULL THEN
-            v_deltas := v_deltas || ROW('o', v_par.pool_id, v_fam, 0, p_sign, 0, p_sign * p_total,
-                prefixd_child_free_delta(p_sign, p_parent, v_par.prefix, v_par.len, p_id, p_prefix))::prefixd_stat_delta;
-        END IF;
-    END IF;
     IF p_sign < 0 THEN
         -- counted in p_used (a leaf whose pending deltas sum to no children)
         DELETE FROM prefixd_stat_pending WHERE kind = 'p' AND target = p_id;
     END IF;
-    IF p_pool IS NOT NULL THEN
-        v_len := prefixd_pool_len(p_pool, v_fam);
-        v_deltas := v_deltas || ROW('o', p_pool, v_fam, p_sign, 0, p_sign * p_total, p_sign * p_used,
-            CASE WHEN v_len IS NULL THEN 0
-                 ELSE p_sign * prefixd_free_blocks(prefixd_range_lo(p_prefix), prefixd_range_hi(p_prefix), v_len,
-                                                   CASE v_fam WHEN 4 THEN 32 ELSE 128 END) END)::prefixd_stat_delta;
-    END IF;
+    -- The VRF; the parent; the parent's pool, where the leaf is a used
+    -- prefix; its own pool, where it is a member without children.
+    v_deltas := ARRAY(
+        SELECT ROW('v', p_vrf, v_fam, p_sign, 0, v_vt, v_va, 0)::prefixd_stat_delta
+        UNION ALL
+        SELECT ROW('p', p_parent, 0, p_sign, 0, 0, p_sign * p_total, 0)::prefixd_stat_delta WHERE p_parent IS NOT NULL
+        UNION ALL
+        SELECT ROW('o', m.pool_id, v_fam, 0, p_sign, 0, p_sign * p_total,
+                   CASE WHEN l.len IS NULL THEN 0
+                        WHEN masklen(p_prefix) <= l.len THEN -p_sign * trunc(2::numeric ^ (l.len - masklen(p_prefix)))
+                        ELSE prefixd_child_free_delta(p_sign, p_parent, m.prefix, l.len, p_id, p_prefix) END
+                  )::prefixd_stat_delta
+          FROM ip_net_plan m JOIN ip_net_pool o ON o.id = m.pool_id
+         CROSS JOIN LATERAL (SELECT CASE v_fam WHEN 4 THEN o.ipv4_default_prefix_length
+                                               ELSE o.ipv6_default_prefix_length END AS len) l
+         WHERE m.id = p_parent
+        UNION ALL
+        SELECT ROW('o', o.id, v_fam, p_sign, 0, p_sign * p_total, p_sign * p_used,
+                   CASE WHEN l.len IS NULL THEN 0
+                        ELSE p_sign * prefixd_free_blocks(lower(iprange(p_prefix))::numeric,
+                                                          upper(iprange(p_prefix))::numeric, l.len, v_max) END
+                  )::prefixd_stat_delta
+          FROM ip_net_pool o
+         CROSS JOIN LATERAL (SELECT CASE v_fam WHEN 4 THEN o.ipv4_default_prefix_length
+                                               ELSE o.ipv6_default_prefix_length END AS len) l
+         WHERE o.id = p_pool);
     PERFORM prefixd_apply_stats(v_deltas);
 END
 $$;
@@ -642,11 +682,16 @@ $$;
 ------------------------------------------------------------------------------
 
 -- BEFORE INSERT / UPDATE FOR EACH ROW (skipped for maintenance writes).
+-- Takes the position locks, then computes the row's own derived values from
+-- its parent (whose stored values are exact when the statement starts; the
+-- statement trigger recomputes rows of multi-row statements and moves from
+-- their whole ancestry) and from what it will contain, so that
+-- INSERT ... RETURNING and a single-row insert are right without a second
+-- write.
 CREATE OR REPLACE FUNCTION prefixd_tf_plan_before_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_pos   record;
-    v_kids  record;
+    v_par   record;
     v_moved boolean := false;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
@@ -670,39 +715,66 @@ BEGIN
         IF NOT v_moved AND (NEW.type, NEW.pool_id, NEW.tags) IS NOT DISTINCT FROM (OLD.type, OLD.pool_id, OLD.tags) THEN
             RETURN NEW;  -- nothing derived depends on what changed
         END IF;
-        PERFORM prefixd_lock_positions(ARRAY[OLD.vrf_id, NEW.vrf_id], ARRAY[OLD.prefix, NEW.prefix]);
+        IF prefixd_lock_needed(OLD.vrf_id, OLD.prefix) OR prefixd_lock_needed(NEW.vrf_id, NEW.prefix) THEN
+            PERFORM prefixd_lock_positions(ARRAY[OLD.vrf_id, NEW.vrf_id], ARRAY[OLD.prefix, NEW.prefix]);
+            IF v_moved THEN
+                PERFORM prefixd_lock_free_block(OLD.vrf_id, OLD.prefix, OLD.parent_id);
+            END IF;
+        END IF;
         IF NOT v_moved AND NEW.type IS NOT DISTINCT FROM OLD.type THEN
             RETURN NEW;  -- tags or pool: the statement trigger does the rest
-        END IF;
-        IF v_moved THEN
-            PERFORM prefixd_lock_free_block(OLD.vrf_id, OLD.prefix, OLD.parent_id);
         END IF;
     ELSIF prefixd_lock_needed(NEW.vrf_id, NEW.prefix) THEN
         PERFORM prefixd_lock_position(NEW.vrf_id, NEW.prefix);
     END IF;
 
-    SELECT * INTO v_pos FROM prefixd_position(NEW.vrf_id, NEW.prefix, NEW.id);
-    IF v_moved OR TG_OP = 'INSERT' THEN
-        PERFORM prefixd_lock_free_block(NEW.vrf_id, NEW.prefix, v_pos.parent_id);
+    -- The parent (the most specific prefix strictly containing the row) and
+    -- the prefixes the row will be the parent of: those inside it whose
+    -- parent is (so far) the same parent, or the row itself when it moves.
+    SELECT par.id, par.prefix, par.indent, par.inherited_tags, par.tags, par.pool_id, par.len, k.n, k.s
+      INTO v_par
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+          SELECT p.id, p.prefix, p.indent, p.inherited_tags, p.tags, p.pool_id,
+                 CASE family(NEW.prefix) WHEN 4 THEN o.ipv4_default_prefix_length
+                                         ELSE o.ipv6_default_prefix_length END AS len
+            FROM ip_net_plan p LEFT JOIN ip_net_pool o ON o.id = p.pool_id
+           WHERE p.vrf_id + 0 = NEW.vrf_id  -- GiST, not all of the VRF via its vrf_id index
+             AND iprange(p.prefix) >> iprange(NEW.prefix) AND p.id IS DISTINCT FROM NEW.id
+           ORDER BY masklen(p.prefix) DESC
+           LIMIT 1) par ON true
+      CROSS JOIN LATERAL (
+          SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s
+            FROM ip_net_plan c
+           WHERE c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
+             AND c.id IS DISTINCT FROM NEW.id
+             AND (c.parent_id IS NOT DISTINCT FROM par.id OR c.parent_id = NEW.id)) k;
+    -- A child of a pool member longer than the pool's default length: the
+    -- free-block lock (prefixd_lock_free_block).
+    IF v_par.len IS NOT NULL AND masklen(NEW.prefix) > v_par.len AND masklen(v_par.prefix) <= v_par.len + 1
+       AND (TG_OP = 'INSERT' OR v_moved) AND prefixd_lock_needed(NEW.vrf_id, NEW.prefix) THEN
+        PERFORM pg_advisory_xact_lock(1885763686, hashint8(prefixd_position_key(NEW.vrf_id,
+            network(set_masklen(NEW.prefix, greatest(v_par.len, masklen(v_par.prefix))))::cidr)));
     END IF;
-    NEW.parent_id := v_pos.parent_id;
-    NEW.indent := v_pos.indent;
-    NEW.inherited_tags := v_pos.inherited_tags;
-    NEW.display_prefix := prefixd_display_prefix(NEW.prefix, NEW.type, masklen(v_pos.parent_prefix));
-    NEW.total_addresses := prefixd_prefix_size(NEW.prefix);
-    IF prefixd_is_full_length(NEW.prefix) THEN
+    NEW.parent_id := v_par.id;
+    IF v_par.id IS NULL THEN
+        NEW.indent := 0;
+        NEW.inherited_tags := '{}';
+        NEW.display_prefix := NEW.prefix::inet;
+    ELSE
+        NEW.indent := v_par.indent + 1;
+        NEW.inherited_tags := CASE WHEN cardinality(coalesce(v_par.tags, '{}')) = 0 THEN coalesce(v_par.inherited_tags, '{}')
+                                   ELSE prefixd_array_dedup(coalesce(v_par.inherited_tags, '{}') || v_par.tags) END;
+        NEW.display_prefix := CASE WHEN NEW.type = 'host' THEN set_masklen(NEW.prefix::inet, masklen(v_par.prefix))
+                                   ELSE NEW.prefix::inet END;
+    END IF;
+    NEW.total_addresses := trunc(2::numeric ^ ((CASE family(NEW.prefix) WHEN 4 THEN 32 ELSE 128 END) - masklen(NEW.prefix)));
+    IF masklen(NEW.prefix) = (CASE family(NEW.prefix) WHEN 4 THEN 32 ELSE 128 END) THEN
         NEW.children := 0;
         NEW.used_addresses := NEW.total_addresses;
     ELSE
-        -- The prefixes it will be the parent of: those inside it whose parent
-        -- is (so far) its own parent, or the row itself when it is moved.
-        SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s INTO v_kids
-          FROM ip_net_plan c
-         WHERE c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
-           AND c.id IS DISTINCT FROM NEW.id
-           AND (c.parent_id IS NOT DISTINCT FROM v_pos.parent_id OR c.parent_id = NEW.id);
-        NEW.children := v_kids.n;
-        NEW.used_addresses := v_kids.s;
+        NEW.children := v_par.n;
+        NEW.used_addresses := v_par.s;
     END IF;
     NEW.free_addresses := NEW.total_addresses - NEW.used_addresses;
     RETURN NEW;
@@ -733,15 +805,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_changes prefixd_plan_change[];
     v_row     record;
-    v_n       integer;
 BEGIN
     IF prefixd_in_maintenance() THEN
         RETURN NULL;  -- our own derived-column writes
     END IF;
     IF TG_OP = 'INSERT' THEN
-        SELECT count(*) INTO v_n FROM new_rows;
-        IF v_n = 1 THEN
-            SELECT * INTO v_row FROM new_rows;
+        SELECT n.id, n.vrf_id, n.prefix, n.parent_id, n.indent, n.total_addresses, n.used_addresses, n.pool_id,
+               n.children, count(*) OVER () AS cnt
+          INTO v_row FROM new_rows n LIMIT 1;
+        IF v_row.cnt = 1 THEN
             IF v_row.children = 0 THEN
                 PERFORM set_config('prefixd.maintenance', 'on', true);
                 PERFORM prefixd_leaf_change(1, v_row.id, v_row.vrf_id, v_row.prefix, v_row.parent_id,

@@ -538,14 +538,30 @@ class TestDeferredStatistics(TestDerivedData):
     def test_user_cannot_overwrite_derived_columns(self):
         pass  # about user writes to derived columns, not about deltas
 
-    def test_deltas_are_pending_until_folded(self):
-        self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.0.0.0/8', 'reservation');"
-                 "INSERT INTO ip_net_plan (prefix, type) VALUES ('10.1.0.0/16', 'reservation');")
+    def test_deltas_are_pending_while_the_row_is_held(self):
+        """A deferring writer touches no statistics row: its deltas are
+        pending, exact readers see them, a fold writes them -- but not while
+        another transaction holds the row, which it does not wait for."""
+        self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.0.0.0/8', 'reservation');")
+        self.assertEqual(self.vrf(0)["num_prefixes_v4"], 0)
+        self.assertEqual(self.rows("SELECT num_prefixes_v4 FROM prefixd_vrf_statistics WHERE id = 0")[0]
+                         ["num_prefixes_v4"], 1)
+        self.assertEqual(psql(self.db, "SELECT prefixd_fold_statistics();").strip(), "0")
+        self.assertEqual(self.vrf(0)["num_prefixes_v4"], 1)
+        holder = subprocess.Popen(PSQL + ["-d", self.db, "-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        holder.stdin.write("BEGIN;\nSELECT 'held' FROM ip_net_plan WHERE prefix = '10.0.0.0/8' FOR NO KEY UPDATE;\n")
+        holder.stdin.flush()
+        self.assertEqual(holder.stdout.readline().strip(), "held")
+        self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.1.0.0/16', 'reservation');")
         self.assertEqual(self.prefix("10.0.0.0/8")["children"], 0)
         self.assertEqual(self.rows("SELECT s.children FROM prefixd_prefix_statistics s JOIN ip_net_plan p "
                                    "USING (id) WHERE p.prefix = '10.0.0.0/8'")[0]["children"], 1)
-        self.assertNotEqual(self.rows("SELECT count(*) AS n FROM prefixd_stat_pending")[0]["n"], 0)
-        self.assertConsistent("after two inserts")
+        # the VRF's delta is folded, the held parent's stays pending
+        self.assertEqual(psql(self.db, "SELECT prefixd_fold_statistics();").strip(), "1")
+        self.assertEqual(self.vrf(0)["num_prefixes_v4"], 2)
+        holder.communicate("COMMIT;\n", timeout=60)
+        self.assertConsistent("after the holder committed")
         self.assertEqual(self.prefix("10.0.0.0/8")["children"], 1)
         self.assertEqual(self.rows("SELECT count(*) AS n FROM prefixd_stat_pending")[0]["n"], 0)
 
