@@ -288,6 +288,76 @@ BEGIN
 END
 $$;
 
+-- Allocation (allocation.md §7.2): claims the first free candidate it can.
+-- p_spaces[i] is the search prefix candidate p_candidates[i] lies in (the
+-- candidates come from a free-space search, lowest first).  For each
+-- candidate C, without waiting: the shared locks of C's truncations and the
+-- exclusive lock of C.  A candidate whose own lock (or that of a prefix
+-- between it and its search prefix) is taken is being allocated or covered
+-- by a transaction in flight: the next candidate is tried, so concurrent
+-- allocations get consecutive blocks instead of queueing.  Once locked, C
+-- must still be free in what has been committed meanwhile (a fresh
+-- snapshot): nothing overlaps it but its search prefix and what covers it.
+-- Returns the claimed candidate, or NULL with p_wait_key set when a lock at
+-- or above a search prefix is taken (a change of the search space itself is
+-- in flight: the caller waits for it and searches again), or NULL when
+-- every candidate is taken.
+CREATE OR REPLACE FUNCTION prefixd_claim_prefix(p_vrf integer, p_spaces cidr[], p_candidates cidr[],
+                                                OUT claimed cidr, OUT wait_key bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_i     integer;
+    v_c     cidr;
+    v_s     cidr;
+    v_keys  bigint[];
+    v_n     integer;
+    v_top   integer;
+    v_j     integer;
+    v_ok    boolean;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- raises
+    END IF;
+    FOR v_i IN 1 .. coalesce(cardinality(p_candidates), 0) LOOP
+        v_c := p_candidates[v_i];
+        v_s := p_spaces[v_i];
+        v_keys := prefixd_position_keys(p_vrf, v_c);
+        v_n := cardinality(v_keys);
+        -- keys up to this index lock the search prefix or what covers it
+        v_top := CASE family(v_c) WHEN 4 THEN masklen(v_s) + 1 ELSE masklen(v_s) / 4 + 1 END;
+        v_ok := true;
+        FOR v_j IN 1 .. v_n - 1 LOOP
+            IF NOT pg_try_advisory_xact_lock_shared(v_keys[v_j]) THEN
+                IF v_j <= v_top THEN
+                    wait_key := v_keys[v_j];
+                    RETURN;
+                END IF;
+                v_ok := false;
+                EXIT;
+            END IF;
+        END LOOP;
+        CONTINUE WHEN NOT v_ok OR NOT pg_try_advisory_xact_lock(v_keys[v_n]);
+        IF NOT EXISTS (
+            SELECT 1 FROM ip_net_plan x
+             WHERE x.vrf_id + 0 = p_vrf AND iprange(x.prefix) && iprange(v_c)
+               AND (x.prefix = v_c OR NOT iprange(x.prefix) >>= iprange(v_s))) THEN
+            claimed := v_c;
+            PERFORM set_config('prefixd.positions',
+                (coalesce(nullif(current_setting('prefixd.positions', true), ''), '0')::integer + 1)::text, true);
+            RETURN;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Waits for the position lock prefixd_claim_prefix reported taken (a change
+-- of a search space in flight).  The lock is kept, shared, to the end of the
+-- transaction, which excludes only a writer covering the allocation's space.
+CREATE OR REPLACE FUNCTION prefixd_wait_position(p_key bigint) RETURNS void
+LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock_shared(p_key)
+$$;
+
 ------------------------------------------------------------------------------
 -- 3. Applying and folding statistics deltas.
 ------------------------------------------------------------------------------
@@ -1518,6 +1588,18 @@ BEGIN
     PERFORM set_config('prefixd.maintenance', 'off', true);
 END
 $$;
+
+------------------------------------------------------------------------------
+-- 8b. Room for in-place updates.  Inserting or removing a prefix above a
+--     subtree rewrites every row below it (indent); when the page a row is
+--     on has room, PostgreSQL keeps the new version there without touching
+--     the table's nine indexes (a HOT update).  Measured on 65 280 rows
+--     below a /8 (machine shared with builds): 2.0 s at fill factor 100,
+--     1.3 s at 80.  Applies to pages written from now on; VACUUM FULL
+--     ip_net_plan rewrites an existing table with it.
+------------------------------------------------------------------------------
+
+ALTER TABLE ip_net_plan SET (fillfactor = 80);
 
 ------------------------------------------------------------------------------
 -- 9. Triggers.
