@@ -369,6 +369,34 @@ def data_snapshot(db):
     return dict(line.split(": ", 1) for line in text.splitlines())
 
 
+def recount_problems(db, proxy):
+    """Every derived value the API shows and, once the pending statistics are
+    folded, every one the tables hold, against the independent recount of
+    tests/db/nipap_model.py; returns the differences as text."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "db"))
+    import nipap_model  # noqa: E402 (tests/db is not a package)
+    everything = {"max_result": False}
+    listed = proxy.list_prefix({"auth": AUTH})
+    searched = []
+    for space in ("0.0.0.0/0", "::/0"):
+        searched += proxy.search_prefix({"auth": AUTH, "search_options": everything, "query": {
+            "operator": "contained_within_equals", "val1": "prefix", "val2": space}})["result"]
+    problems = nipap_model.api_inconsistencies(listed, searched, proxy.list_vrf({"auth": AUTH}),
+                                               proxy.list_pool({"auth": AUTH}))
+    left = db.sql("SELECT prefixd_fold_statistics()")
+    if left != "0":
+        problems.append(f"{left} statistics deltas still pending after a fold")
+
+    def rows(sql):
+        return json.loads(db.sql(f"SELECT coalesce(json_agg(q), '[]') FROM ({sql}) q"))
+    problems += nipap_model.inconsistencies(
+        rows("SELECT id, vrf_id, prefix::text AS prefix, type::text AS type, pool_id, tags, parent_id, indent, "
+             "children, total_addresses, used_addresses, free_addresses, display_prefix::text AS display_prefix, "
+             "inherited_tags FROM ip_net_plan"),
+        rows("SELECT * FROM ip_net_vrf"), rows("SELECT * FROM ip_net_pool"))
+    return problems
+
+
 def main():
     global PREFIXD
     parser = argparse.ArgumentParser()
