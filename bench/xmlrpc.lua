@@ -69,14 +69,15 @@ function done(summary, latency, requests)
 end
 
 -- The add_prefix call of the n-th new /30 (in 10.128.0.0/9, outside the data set's /24s).
-local function add_call(n)
+local function add_call(n, net)
+  net = net or 10
   local a = 128 + math.floor(n / 16384) % 128
   local b = math.floor(n / 64) % 256
   local c = (n % 64) * 4
   return call("add_prefix",
     "<member><name>attr</name><value><struct>" ..
     "<member><name>prefix</name><value><string>" ..
-    string.format("10.%d.%d.%d/30", a, b, c) .. "</string></value></member>" ..
+    string.format("%d.%d.%d.%d/30", net, a, b, c) .. "</string></value></member>" ..
     "<member><name>type</name><value><string>assignment</string></value></member>" ..
     "<member><name>description</name><value><string>bench</string></value></member>" ..
     "</struct></value></member>")

@@ -35,9 +35,9 @@
 --    (the daemon) append them to prefixd_stat_pending instead, which no two
 --    writers contend for, and fold them into the rows after their commit
 --    with prefixd_fold_statistics() (asynchronous commit, a short row lock).
---    Readers that must be exact at every instant add the pending deltas
---    (the views prefixd_prefix_statistics, prefixd_vrf_statistics,
---    prefixd_pool_statistics; the daemon's reads do the same).  Invariant:
+--    Readers that must be exact at every instant add the pending deltas:
+--    the views prefixd_plan_exact, prefixd_vrf_exact and prefixd_pool_exact
+--    are the three tables with exact statistics (the daemon reads them).  Invariant:
 --    true value = stored value + sum of committed pending deltas.
 --    Pool free_prefixes is made additive too: a child longer than the
 --    pool's default length L locks the L-block around it exclusively, so the
@@ -550,26 +550,30 @@ BEGIN
 END
 $$;
 
--- Exact statistics at every instant: stored values plus pending deltas.
--- The one-time filter (is anything pending at all) keeps a read of many
--- rows from probing the pending table per row when it is empty.
-CREATE OR REPLACE VIEW prefixd_prefix_statistics AS
-SELECT p.id,
+-- Exact statistics at every instant: the tables' rows with the pending
+-- deltas added (same columns, so a reader swaps the table name for the
+-- view).  The one-time filter (is anything pending at all) keeps a read of
+-- many rows from probing the pending table per row when it is empty.
+CREATE OR REPLACE VIEW prefixd_plan_exact AS
+SELECT p.id, p.vrf_id, p.prefix, p.display_prefix, p.description, p.comment, p.node, p.pool_id, p.type,
+       p.indent, p.country, p.order_id, p.customer_id, p.external_key, p.authoritative_source,
+       p.alarm_priority, p.monitor,
        p.children + coalesce(d.n, 0)::integer AS children,
-       p.total_addresses,
-       CASE WHEN prefixd_is_full_length(p.prefix) THEN p.used_addresses ELSE p.used_addresses + coalesce(d.a, 0) END
-           AS used_addresses,
-       CASE WHEN prefixd_is_full_length(p.prefix) THEN p.free_addresses ELSE p.free_addresses - coalesce(d.a, 0) END
-           AS free_addresses
+       p.vlan, p.tags, p.inherited_tags, p.added, p.last_modified, p.total_addresses,
+       CASE WHEN d.a IS NULL OR prefixd_is_full_length(p.prefix) THEN p.used_addresses
+            ELSE p.used_addresses + d.a END AS used_addresses,
+       CASE WHEN d.a IS NULL OR prefixd_is_full_length(p.prefix) THEN p.free_addresses
+            ELSE p.free_addresses - d.a END AS free_addresses,
+       p.status, p.avps, p.expires, p.parent_id
   FROM ip_net_plan p
   LEFT JOIN LATERAL (SELECT sum(s.n) AS n, sum(s.a) AS a FROM prefixd_stat_pending s
                       WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))
                         AND s.kind = 'p' AND s.target = p.id) d ON true;
-COMMENT ON VIEW prefixd_prefix_statistics IS
-    'prefixd: a prefix''s children/used/free addresses including deltas not yet folded into ip_net_plan';
+COMMENT ON VIEW prefixd_plan_exact IS
+    'prefixd: ip_net_plan with children/used/free addresses including deltas not yet folded into it';
 
-CREATE OR REPLACE VIEW prefixd_vrf_statistics AS
-SELECT v.id,
+CREATE OR REPLACE VIEW prefixd_vrf_exact AS
+SELECT v.id, v.rt, v.name, v.description,
        v.num_prefixes_v4 + coalesce(d.n4, 0) AS num_prefixes_v4,
        v.num_prefixes_v6 + coalesce(d.n6, 0) AS num_prefixes_v6,
        v.total_addresses_v4 + coalesce(d.t4, 0) AS total_addresses_v4,
@@ -577,7 +581,8 @@ SELECT v.id,
        v.used_addresses_v4 + coalesce(d.a4, 0) AS used_addresses_v4,
        v.used_addresses_v6 + coalesce(d.a6, 0) AS used_addresses_v6,
        v.free_addresses_v4 + coalesce(d.t4, 0) - coalesce(d.a4, 0) AS free_addresses_v4,
-       v.free_addresses_v6 + coalesce(d.t6, 0) - coalesce(d.a6, 0) AS free_addresses_v6
+       v.free_addresses_v6 + coalesce(d.t6, 0) - coalesce(d.a6, 0) AS free_addresses_v6,
+       v.tags, v.avps
   FROM ip_net_vrf v
   LEFT JOIN LATERAL (
       SELECT sum(s.n) FILTER (WHERE s.family = 4) AS n4, sum(s.n) FILTER (WHERE s.family = 6) AS n6,
@@ -586,11 +591,10 @@ SELECT v.id,
         FROM prefixd_stat_pending s
        WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))
          AND s.kind = 'v' AND s.target = v.id) d ON true;
-COMMENT ON VIEW prefixd_vrf_statistics IS
-    'prefixd: VRF statistics including deltas not yet folded into ip_net_vrf';
+COMMENT ON VIEW prefixd_vrf_exact IS 'prefixd: ip_net_vrf with statistics including deltas not yet folded into it';
 
-CREATE OR REPLACE VIEW prefixd_pool_statistics AS
-SELECT o.id,
+CREATE OR REPLACE VIEW prefixd_pool_exact AS
+SELECT o.id, o.name, o.description, o.default_type, o.ipv4_default_prefix_length, o.ipv6_default_prefix_length,
        o.member_prefixes_v4 + coalesce(d.m4, 0) AS member_prefixes_v4,
        o.member_prefixes_v6 + coalesce(d.m6, 0) AS member_prefixes_v6,
        o.used_prefixes_v4 + coalesce(d.c4, 0) AS used_prefixes_v4,
@@ -610,7 +614,8 @@ SELECT o.id,
        o.used_addresses_v4 + coalesce(d.u4, 0) AS used_addresses_v4,
        o.used_addresses_v6 + coalesce(d.u6, 0) AS used_addresses_v6,
        o.free_addresses_v4 + coalesce(d.t4, 0) - coalesce(d.u4, 0) AS free_addresses_v4,
-       o.free_addresses_v6 + coalesce(d.t6, 0) - coalesce(d.u6, 0) AS free_addresses_v6
+       o.free_addresses_v6 + coalesce(d.t6, 0) - coalesce(d.u6, 0) AS free_addresses_v6,
+       o.tags, o.avps
   FROM ip_net_pool o
   LEFT JOIN LATERAL (
       SELECT sum(s.n) FILTER (WHERE s.family = 4) AS m4, sum(s.n) FILTER (WHERE s.family = 6) AS m6,
@@ -621,8 +626,7 @@ SELECT o.id,
         FROM prefixd_stat_pending s
        WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))
          AND s.kind = 'o' AND s.target = o.id) d ON true;
-COMMENT ON VIEW prefixd_pool_statistics IS
-    'prefixd: pool statistics including deltas not yet folded into ip_net_pool';
+COMMENT ON VIEW prefixd_pool_exact IS 'prefixd: ip_net_pool with statistics including deltas not yet folded into it';
 
 ------------------------------------------------------------------------------
 -- 4. Derived values of one row and of a leaf change.

@@ -95,14 +95,10 @@ def inconsistencies(db):
 
 def effective_inconsistencies(db):
     """The same for what exact readers see: stored values plus pending deltas
-    (the prefixd_*_statistics views of 0009)."""
-    plan = PLAN_COLUMNS.replace("children, total_addresses, used_addresses, free_addresses",
-                                "s.children, s.total_addresses, s.used_addresses, s.free_addresses")
-    return nipap_model.inconsistencies(
-        query_json(db, "SELECT %s FROM ip_net_plan p JOIN prefixd_prefix_statistics s USING (id)" % plan),
-        query_json(db, "SELECT v.id, s.* FROM ip_net_vrf v JOIN prefixd_vrf_statistics s USING (id)"),
-        query_json(db, "SELECT o.id, o.ipv4_default_prefix_length, o.ipv6_default_prefix_length, s.* "
-                       "FROM ip_net_pool o JOIN prefixd_pool_statistics s USING (id)"))
+    (the prefixd_*_exact views of 0009)."""
+    return nipap_model.inconsistencies(query_json(db, "SELECT %s FROM prefixd_plan_exact" % PLAN_COLUMNS),
+                                       query_json(db, "SELECT * FROM prefixd_vrf_exact"),
+                                       query_json(db, "SELECT * FROM prefixd_pool_exact"))
 
 
 class SchemaTestCase(unittest.TestCase):
@@ -544,7 +540,7 @@ class TestDeferredStatistics(TestDerivedData):
         another transaction holds the row, which it does not wait for."""
         self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.0.0.0/8', 'reservation');")
         self.assertEqual(self.vrf(0)["num_prefixes_v4"], 0)
-        self.assertEqual(self.rows("SELECT num_prefixes_v4 FROM prefixd_vrf_statistics WHERE id = 0")[0]
+        self.assertEqual(self.rows("SELECT num_prefixes_v4 FROM prefixd_vrf_exact WHERE id = 0")[0]
                          ["num_prefixes_v4"], 1)
         self.assertEqual(psql(self.db, "SELECT prefixd_fold_statistics();").strip(), "0")
         self.assertEqual(self.vrf(0)["num_prefixes_v4"], 1)
@@ -555,8 +551,8 @@ class TestDeferredStatistics(TestDerivedData):
         self.assertEqual(holder.stdout.readline().strip(), "held")
         self.sql("INSERT INTO ip_net_plan (prefix, type) VALUES ('10.1.0.0/16', 'reservation');")
         self.assertEqual(self.prefix("10.0.0.0/8")["children"], 0)
-        self.assertEqual(self.rows("SELECT s.children FROM prefixd_prefix_statistics s JOIN ip_net_plan p "
-                                   "USING (id) WHERE p.prefix = '10.0.0.0/8'")[0]["children"], 1)
+        self.assertEqual(self.rows("SELECT children FROM prefixd_plan_exact WHERE prefix = '10.0.0.0/8'")[0]
+                         ["children"], 1)
         # the VRF's delta is folded, the held parent's stays pending
         self.assertEqual(psql(self.db, "SELECT prefixd_fold_statistics();").strip(), "1")
         self.assertEqual(self.vrf(0)["num_prefixes_v4"], 2)
