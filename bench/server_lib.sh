@@ -4,7 +4,10 @@
 # reservation with 2 000 /24 assignments) and prefixd serving it.
 # bench_server_start WORKERS [YAML lines...] sets $port, $pid, $dir and
 # exports what wrk's scripts read; the EXIT trap stops everything.
-# CACHE=off in the environment turns the response cache off.
+# CACHE=off in the environment turns the response cache off; DURABLE=1 keeps
+# PostgreSQL's durable defaults (fsync, synchronous_commit on), as a real
+# deployment runs, for write benchmarks; BENCH_POOL=1 adds pool `bench`
+# (member 172.16.0.0/12, assignments of /28) and a sequence bench_seq.
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/harness/lib.sh"
 cd "$PREFIXD_ROOT"
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
@@ -20,7 +23,7 @@ bench_server_start() {
   dir=$(new_cluster_dir)
   port=$(free_port)
   trap bench_server_stop EXIT
-  pg_start "$dir" fsync=off
+  if [ "${DURABLE:-0}" = 1 ]; then pg_start "$dir" max_connections=200; else pg_start "$dir" fsync=off; fi
   export PGDATABASE=bench
   createdb bench
   ./build/prefixd db init >/dev/null
@@ -30,6 +33,14 @@ bench_server_start() {
                  INSERT INTO ip_net_plan (vrf_id, prefix, type, description)
                  SELECT 0, ('10.' || (i / 256) || '.' || (i % 256) || '.0/24')::cidr,
                         'assignment', 'bench /24 ' || i FROM generate_series(0, 1999) i;"
+  if [ "${BENCH_POOL:-0}" = 1 ]; then
+    psql -XAtq -c "INSERT INTO ip_net_pool (name, description, default_type, ipv4_default_prefix_length)
+                   VALUES ('bench', 'bench pool', 'assignment', 28);
+                   INSERT INTO ip_net_plan (vrf_id, prefix, type, description, pool_id)
+                   VALUES (0, '172.16.0.0/12', 'reservation', 'bench pool member',
+                           (SELECT id FROM ip_net_pool WHERE name = 'bench'));
+                   CREATE SEQUENCE bench_seq;"
+  fi
   psql -XAtq -c 'VACUUM ANALYZE'
   {
     echo "listen: 127.0.0.1:$port"
