@@ -69,8 +69,10 @@ class ConcurrentAllocation(unittest.TestCase):
         for a, b in zip(networks, networks[1:]):
             self.assertFalse(a.overlaps(b), f"{a} overlaps {b}")
 
-        # Derived data equals a recount from the rows (model.md §13).
+        # Derived data equals a recount from the rows (model.md §13), once
+        # the statistics deltas the writers left pending are folded.
         sql = self.db.sql
+        self.assertEqual(sql("SELECT prefixd_fold_statistics()"), "0")
         self.assertEqual(sql("SELECT count(*) FROM ip_net_plan"), str(2 + len(results)))
         self.assertEqual(sql("SELECT num_prefixes_v4 FROM ip_net_vrf WHERE id = 0"),
                          str(2 + len(results)))
@@ -85,6 +87,7 @@ class ConcurrentAllocation(unittest.TestCase):
                              "WHERE id = 0"),
                          sql("SELECT sum(used_addresses) || '/' || sum(total_addresses) "
                              "FROM ip_net_plan WHERE parent_id IS NULL"))
+        self.assertEqual(harness.recount_problems(self.db, self.daemon.proxy()), [])
 
 
 if __name__ == "__main__":
