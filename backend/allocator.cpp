@@ -6,6 +6,7 @@
 
 #include "backend/errors.h"
 #include "backend/free_space.h"
+#include "backend/sql_text.h"
 
 namespace prefixd {
 
@@ -137,12 +138,15 @@ const std::vector<PreparedStatement>& allocator_statements() {
       {"allocator_pool_members",
        "SELECT vrf_id, host(prefix), masklen(prefix), family(prefix) FROM ip_net_plan "
        "WHERE pool_id = $1 ORDER BY prefix"},
-      // The hierarchy lock of a pool's implied VRF (its members', model.md
-      // §4.3); returns that VRF, no row for a pool without members.
-      {"allocator_lock_pool_vrf",
-       "SELECT vrf_id, prefixd_lock_vrf(vrf_id) FROM (SELECT vrf_id FROM ip_net_plan "
-       "WHERE pool_id = $1 LIMIT 1) AS m"},
-      {"allocator_lock_vrf", "SELECT prefixd_lock_vrf($1)"},
+      // Allocation without waiting for other allocations (0009): the pool
+      // shared (its members and default lengths stay as read), then the
+      // first candidate nobody is claiming.
+      {"allocator_lock_pool", "SELECT prefixd_lock_pool($1, false)"},
+      {"allocator_claim",
+       "SELECT claimed::text, wait_key FROM prefixd_claim_prefix($1, $2::cidr[], $3::cidr[])"},
+      {"allocator_wait_position", "SELECT prefixd_wait_position($1)"},
+      {"allocator_wait_candidate",
+       "SELECT prefixd_wait_position(prefixd_position_key($1, $2::cidr))"},
   };
   return kStatements;
 }
@@ -157,27 +161,47 @@ std::vector<std::string> find_free_prefix(pqxx::transaction_base& tx, VrfChoice 
 }
 
 Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args) {
-  // Search and insert under the VRF's lock, so concurrent allocations behave
-  // as if run one after another (allocation.md §7.2). The lock comes before
-  // the plan, so the plan reads the pool's members as the lock leaves them.
+  // Concurrent allocations do not queue behind each other (allocation.md
+  // §7.2, issue 13): each claims the lowest free candidate no transaction in
+  // flight has claimed (prefixd_claim_prefix), holding its position lock to
+  // the end, so no two ever get overlapping blocks.
   std::optional<PoolRow> pool;
-  std::optional<int64_t> locked;
   if (args.from_pool) {
     pool = find_pool(tx, *args.from_pool, Caller::kAddPrefix);
-    const pqxx::result r = tx.exec_prepared("allocator_lock_pool_vrf", pool->id);
-    if (!r.empty()) locked = r[0][0].as<int64_t>();
-  } else {
-    locked = vrf.value_or(0);
-    tx.exec_prepared("allocator_lock_vrf", *locked);
+    tx.exec_prepared("allocator_lock_pool", pool->id);
   }
   Plan p = plan(tx, vrf, args, pool, Caller::kAddPrefix);
-  // The pool's members moved to another VRF between the two reads (model.md
-  // §4.3 keeps them in one): that VRF's lock is the one that counts.
-  if (locked != p.query.vrf_id) tx.exec_prepared("allocator_lock_vrf", p.query.vrf_id);
-  p.query.count = 1;
-  const auto found = p.searchable ? find_free_space(tx, p.query) : std::vector<std::string>{};
-  if (found.empty()) throw NipapError(FaultCode::kNonExistent, "no free prefix found");
-  return Allocation{p.query.vrf_id, parse_prefix(found.front()).cidr_text(), p.default_type};
+  int want = 16;
+  for (int round = 0; p.searchable && round < 1000; ++round) {
+    p.query.count = want;
+    const auto found = find_free_space(tx, p.query);
+    if (found.empty()) break;
+    std::vector<std::string> spaces, candidates;
+    for (const auto& text : found) {
+      const IpPrefix c = parse_prefix(text);
+      for (const auto& s : p.query.search) {
+        if (s.address <= c.address && c.last() <= s.last()) {
+          spaces.push_back(s.cidr_text());
+          break;
+        }
+      }
+      candidates.push_back(c.cidr_text());
+    }
+    const pqxx::row r = tx.exec_prepared1("allocator_claim", p.query.vrf_id, array_literal(spaces),
+                                          array_literal(candidates));
+    if (!r[0].is_null()) return Allocation{p.query.vrf_id, r[0].as<std::string>(), p.default_type};
+    if (!r[1].is_null()) {
+      // The search space itself is changing: wait for that, then look again.
+      tx.exec_prepared("allocator_wait_position", r[1].as<int64_t>());
+    } else if (static_cast<int>(found.size()) < want || want >= 1000) {
+      // Every free block is being claimed: wait for the lowest one's claim
+      // to commit or roll back.
+      tx.exec_prepared("allocator_wait_candidate", p.query.vrf_id, candidates.front());
+    } else {
+      want = std::min(want * 4, 1000);
+    }
+  }
+  throw NipapError(FaultCode::kNonExistent, "no free prefix found");
 }
 
 uint64_t allocation_plans_computed() {

@@ -100,6 +100,9 @@ void DbSession::connect_now() {
   const std::string problem = schema_problem(read_schema_state(*conn));
   if (!problem.empty()) throw DatabaseUnavailable(problem);
   declare_statements(*conn, true);
+  // Statistics deltas go to prefixd_stat_pending, not to the counter rows
+  // every write of a VRF would otherwise update (0009).
+  pqxx::nontransaction(*conn).exec("SET prefixd.deferred_statistics = on");
   conn_ = std::move(conn);
 }
 
@@ -172,6 +175,19 @@ NipapError DbSession::canceled(const std::string& what) const {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   spdlog::warn("statement canceled: {}", text);
   return NipapError(FaultCode::kGeneric, "statement timeout");
+}
+
+void DbSession::fold_statistics() {
+  if (!conn_) return;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec("SELECT prefixd_fold_statistics()");
+  } catch (const pqxx::broken_connection& e) {
+    (void)lost(e.what());
+  } catch (const std::exception& e) {
+    // Deltas stay pending: exact for readers, folded by the next fold.
+    spdlog::warn("folding statistics: {}", e.what());
+  }
 }
 
 bool DbSession::healthy() {

@@ -64,13 +64,21 @@ class DbSession {
     return run_in<pqxx::work>(std::forward<Fn>(fn));
   }
 
-  // For a call that reads with exactly one statement: runs it without
-  // BEGIN/COMMIT (the statement is its own transaction), saving two round
-  // trips. fn must not write and must not issue a second statement.
+  // For a call whose work is exactly one statement (a read, or a write
+  // done by one server-side function): runs it without BEGIN/COMMIT (the
+  // statement is its own transaction), saving two round trips. Statements
+  // fn sends before it must only read.
   template <typename Fn>
   auto run_read(Fn&& fn) {
     return run_in<pqxx::nontransaction>(std::forward<Fn>(fn));
   }
+
+  // Folds the statistics deltas this connection's writes left pending
+  // (0009: the session appends them instead of updating shared counter
+  // rows) into the tables, without waiting for rows other transactions hold
+  // (their deltas stay pending for a later fold; readers add what is
+  // pending). Called after a write commits; never throws.
+  void fold_statistics();
 
   // True when a connection is open and answers a trivial query. May try to
   // reconnect (subject to backoff).

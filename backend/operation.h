@@ -77,18 +77,22 @@ typename Op::Result execute(DbSession& db, Transaction* transaction, const Actor
                             const typename Op::Args& args) {
   if (transaction != nullptr) return Op::run(transaction->tx(), actor, args);
   auto body = [&](pqxx::transaction_base& tx) { return Op::run(tx, actor, args); };
-  if (Op::shape(args) == Shape::kStatement) return db.run_read(body);
-  return db.run(body);
+  auto result = Op::shape(args) == Shape::kStatement ? db.run_read(body) : db.run(body);
+  if constexpr (Op::kEffect == Effect::kWrite) db.fold_statistics();
+  return result;
 }
 
 // Runs fn(Transaction&) in one transaction on `db` and commits it: the
 // operations fn executes with that Transaction commit or roll back together.
+// Folds the statistics after the commit.
 template <typename Fn>
 auto in_transaction(DbSession& db, Fn&& fn) {
-  return db.run([&](pqxx::transaction_base& tx) {
+  auto result = db.run([&](pqxx::transaction_base& tx) {
     Transaction t(tx);
     return fn(t);
   });
+  db.fold_statistics();
+  return result;
 }
 
 }  // namespace prefixd::ops

@@ -28,7 +28,7 @@ constexpr const char* kSelect =
     "po.used_addresses_v4::text, po.used_addresses_v6::text, "
     "po.free_addresses_v4::text, po.free_addresses_v6::text, "
     "po.tags, hstore_to_array(po.avps), m.vrf_id, vrf.rt, vrf.name, m.prefixes "
-    "FROM ip_net_pool AS po "
+    "FROM prefixd_pool_exact AS po "
     "LEFT JOIN LATERAL (SELECT min(p.vrf_id) AS vrf_id, "
     "array_agg(p.prefix::text ORDER BY p.prefix) AS prefixes "
     "FROM ip_net_plan AS p WHERE p.pool_id = po.id) AS m ON true "

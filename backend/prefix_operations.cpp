@@ -12,7 +12,8 @@ Prefix AddPrefix::run(pqxx::transaction_base& tx, const Actor& actor, const Args
                   allocation && allocation->from_prefix);
   if (allocation == nullptr) return add_prefix(tx, actor, args.attr);
   // The VRF the caller named, if any (vrf_id nil is the default VRF), then
-  // the allocation, which holds that VRF's lock when it returns.
+  // the allocation, which has claimed the new prefix's position when it
+  // returns.
   VrfChoice vrf;
   if (args.attr.vrf) vrf = resolve_vrf(tx, *args.attr.vrf).id;
   const Allocation a = allocate(tx, vrf, *allocation);
@@ -20,7 +21,7 @@ Prefix AddPrefix::run(pqxx::transaction_base& tx, const Actor& actor, const Args
   filled.prefix = std::optional<std::string>(a.prefix);
   // The pool's default type (allocation.md §3).
   if (!filled.type) filled.type = a.default_type;
-  return add_prefix_in_locked_vrf(tx, actor, filled, a.vrf_id);
+  return add_prefix(tx, actor, filled, a.vrf_id);
 }
 
 std::vector<Prefix> ListPrefix::run(pqxx::transaction_base& tx, const Actor&, const Args& spec) {

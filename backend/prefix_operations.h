@@ -9,19 +9,25 @@
 
 #include "backend/allocator.h"
 #include "backend/operation.h"
+#include "backend/prefix_store.h"
 
 namespace prefixd::ops {
 
 // add_prefix in all its modes (spec/allocation.md §1): explicit (attr.prefix
 // set, no allocation), from-pool or from-prefix (`allocation` set): the VRF
-// resolved and locked once, the allocation planned once, the pool's default
-// type applied when attr has no type, then the insert with its checks.
+// resolved once, the allocation planned once and its position claimed, the
+// pool's default type applied when attr has no type, then the insert with
+// its checks: one statement for the common explicit add (issue 13).
 struct AddPrefix : Operation<Effect::kWrite, Shape::kTransaction> {
   struct Args {
     PrefixChanges attr;
     std::optional<AllocationArgs> allocation;
   };
   using Result = Prefix;
+  static Shape shape(const Args& args) {
+    return !args.allocation && add_prefix_is_one_statement(args.attr) ? Shape::kStatement
+                                                                      : Shape::kTransaction;
+  }
   static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
 };
 

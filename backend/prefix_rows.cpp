@@ -22,7 +22,7 @@ const char* const kPrefixColumns =
     "CASE WHEN isfinite(p.expires) THEN extract(timezone FROM p.expires)::int4 END, "
     "p.total_addresses::text, p.used_addresses::text, p.free_addresses::text, p.status::text";
 const char* const kPrefixFrom =
-    " FROM ip_net_plan p JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id"
+    " FROM prefixd_plan_exact p JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id"
     " LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id";
 const char* const kSearchOrder =
     " ORDER BY prefixd_rt_sort_key(vrf.rt) NULLS FIRST, p.prefix, p.vrf_id";

@@ -52,7 +52,7 @@ std::vector<Prefix> search_prefixes(pqxx::transaction_base& tx, Query& query,
   const std::string matches =
       std::string(
           " FROM (SELECT vrf.*, prefixd_rt_sort_key(vrf.rt) AS sort_key"
-          " FROM ip_net_vrf vrf) vrf CROSS JOIN LATERAL (SELECT p.* FROM ip_net_plan p"
+          " FROM ip_net_vrf vrf) vrf CROSS JOIN LATERAL (SELECT p.* FROM prefixd_plan_exact p"
           " WHERE p.vrf_id = vrf.id AND ") +
       compiled.sql + " ORDER BY p.prefix LIMIT " + limit +
       ") p LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id"

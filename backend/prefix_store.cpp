@@ -2,6 +2,8 @@
 #include "backend/prefix_store.h"
 
 #include <algorithm>
+#include <cctype>
+#include <exception>
 #include <set>
 
 #include "backend/audit_log.h"
@@ -32,31 +34,44 @@ std::optional<PoolRow> resolve_pool(pqxx::transaction_base& tx,
   return PoolRow{r[0][0].as<int64_t>(), r[0][1].as<std::string>()};
 }
 
-void lock_vrfs(pqxx::transaction_base& tx, std::vector<int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (int64_t id : ids) tx.exec_prepared("prefix_lock_vrf", id);
+// Locks the positions (0009) of the rows `condition` selects -- or, with
+// `at`, the position `at` in each of their VRFs (a recursive removal: every
+// change inside it waits) -- repeating until no new position shows up, so
+// the checks that follow read what no one else is changing.
+void lock_positions_of(pqxx::transaction_base& tx, const std::string& condition,
+                       const std::vector<std::optional<std::string>>& params,
+                       const std::optional<std::string>& at = std::nullopt) {
+  std::set<std::pair<int64_t, std::string>> locked;
+  const std::string sql = "SELECT DISTINCT p.vrf_id, " +
+                          std::string(at ? "NULL::text" : "p.prefix::text") + kPrefixFrom +
+                          " WHERE " + condition;
+  for (;;) {
+    const pqxx::result r = translate_db_errors(
+        [&] { return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params)); });
+    std::vector<int64_t> vrfs;
+    std::vector<std::string> prefixes;
+    for (const auto& row : r) {
+      std::pair<int64_t, std::string> pos{row[0].as<int64_t>(),
+                                          at ? *at : row[1].as<std::string>()};
+      if (!locked.insert(pos).second) continue;
+      vrfs.push_back(pos.first);
+      prefixes.push_back(pos.second);
+    }
+    if (vrfs.empty()) return;
+    translate_db_errors([&] {
+      return tx.exec_prepared("prefix_lock_positions", array_literal(vrfs),
+                              array_literal(prefixes));
+    });
+  }
 }
 
-// Locks the VRFs of the rows `condition` selects (ascending, as the triggers
-// do), repeating until no new VRF shows up.
-void lock_vrfs_of(pqxx::transaction_base& tx, const std::string& condition,
-                  const std::vector<std::optional<std::string>>& params) {
-  std::set<int64_t> locked;
-  for (;;) {
-    const pqxx::result r = translate_db_errors([&] {
-      return tx.exec_params("SELECT DISTINCT p.vrf_id" + std::string(kPrefixFrom) + " WHERE " +
-                                condition + " ORDER BY 1",
-                            pqxx::prepare::make_dynamic_params(params));
-    });
-    std::vector<int64_t> fresh;
-    for (const auto& row : r) {
-      if (!locked.count(row[0].as<int64_t>())) fresh.push_back(row[0].as<int64_t>());
-    }
-    if (fresh.empty()) return;
-    lock_vrfs(tx, fresh);
-    locked.insert(fresh.begin(), fresh.end());
-  }
+// Locks the position `prefix` in each of the VRFs (a prefix moving there).
+void lock_positions(pqxx::transaction_base& tx, std::vector<int64_t> vrfs,
+                    const std::string& prefix) {
+  std::sort(vrfs.begin(), vrfs.end());
+  vrfs.erase(std::unique(vrfs.begin(), vrfs.end()), vrfs.end());
+  tx.exec_prepared("prefix_lock_positions", array_literal(vrfs),
+                   array_literal(std::vector<std::string>(vrfs.size(), prefix)));
 }
 
 std::vector<Prefix> select_prefixes(pqxx::transaction_base& tx, const std::string& condition,
@@ -152,12 +167,26 @@ std::optional<std::string> value_or(const Change<std::optional<std::string>>& ch
 
 }  // namespace
 
+// add_prefix's database work (prefixd_add_prefix, 0010), read back as rows are.
+const std::string& add_statement() {
+  static const std::string kSql =
+      std::string("SELECT ") + kPrefixColumns +
+      " FROM prefixd_add_prefix($1, $2, $3, $4::cidr, $5::ip_net_plan_type, "
+      "$6::ip_net_plan_status, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::priority_5step, "
+      "$17::boolean, $18::integer, $19::text[], $20::text[], $21::timestamptz, $22, $23, $24, "
+      "$25) p JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id "
+      "LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id";
+  return kSql;
+}
+
 // Containment lookups write "vrf_id + 0": with a plain vrf_id = $1 the
 // planner ANDs the iprange GiST index with ip_net_plan__vrf_id__index, which
 // reads every row of the VRF (241 680 entries at a million prefixes).
 const std::vector<PreparedStatement>& prefix_statements() {
   static const std::vector<PreparedStatement> kStatements = {
-      {"prefix_lock_vrf", "SELECT prefixd_lock_vrf($1)"},
+      {"prefix_lock_positions", "SELECT prefixd_lock_positions($1::integer[], $2::cidr[])"},
+      {"prefix_lock_pool_exclusive", "SELECT prefixd_lock_pool($1, true)"},
+      {"prefix_prelocked", "SELECT set_config('prefixd.prelocked', $1, true)"},
       {"prefix_parent",
        "SELECT id, prefix::text, type::text FROM ip_net_plan WHERE vrf_id + 0 = $1 "
        "AND iprange(prefix) >> iprange($2::cidr) AND id <> $3 ORDER BY masklen(prefix) DESC "
@@ -179,13 +208,7 @@ const std::vector<PreparedStatement>& prefix_statements() {
       {"prefix_lock_pool", "SELECT 1 FROM ip_net_pool WHERE id = $1 FOR UPDATE"},
       {"prefix_pool_by_name",
        "SELECT id, name FROM ip_net_pool WHERE name = $1 ORDER BY id LIMIT 1"},
-      {"prefix_insert",
-       "INSERT INTO ip_net_plan (vrf_id, prefix, type, status, description, comment, node, "
-       "pool_id, country, order_id, customer_id, external_key, authoritative_source, "
-       "alarm_priority, monitor, vlan, tags, avps, expires) VALUES ($1, $2::cidr, "
-       "$3::ip_net_plan_type, $4::ip_net_plan_status, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-       "$14::priority_5step, $15::boolean, $16::integer, $17::text[], hstore($18::text[]), "
-       "$19::timestamptz) RETURNING id"},
+      {"prefix_add", add_statement().c_str()},
       {"prefix_delete", "DELETE FROM ip_net_plan WHERE id = ANY($1::integer[])"},
       {"prefix_search_parent",
        "SELECT vrf_id, prefix::text, coalesce(indent, 0) FROM ip_net_plan WHERE id = $1"},
@@ -229,84 +252,139 @@ void require_description_or_node(bool description, bool node) {
 
 namespace {
 
-// add_prefix's checks in NIPAP's order (errors.md §4.3), up to the VRF.
-std::optional<PoolRow> check_before_vrf(pqxx::transaction_base& tx, const PrefixChanges& attr) {
+// add_prefix's steps in NIPAP's order (errors.md §4.3); the database does
+// the VRF (30), the hierarchy's parent and contents (110), the pool's VRF
+// (120) and duplicates (150) inside prefixd_add_prefix (0010).
+enum Step : int {
+  kStepDescription = 40,
+  kStepExpires = 50,
+  kStepNilPrefix = 60,
+  kStepSyntax = 70,
+  kStepValues = 80,  // enumerations, vlan/monitor syntax, missing type (80-100)
+  kStepHostLength = 110,
+  kStepNode = 130,
+  kStepCountry = 140,
+  kStepNone = 1000,
+};
+
+// The first refusal of the daemon's own checks, kept until the database has
+// done the steps before it.
+struct FirstRefusal {
+  int step = kStepNone;
+  std::exception_ptr error;
+  template <typename Fn>
+  void check(int at, Fn&& fn) {
+    if (error) return;
+    try {
+      fn();
+    } catch (const NipapError&) {
+      step = at;
+      error = std::current_exception();
+    }
+  }
+};
+
+// expires, vlan and monitor are read by PostgreSQL; a refusal there would
+// abort the transaction, so those checks run (and throw) before the call,
+// after the VRF has been checked.
+bool needs_value_reads(const PrefixChanges& attr) {
+  if (attr.vlan || attr.monitor) return true;
+  if (!attr.expires) return false;
+  std::string e = *attr.expires;
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e != "never" && e != "infinity";
+}
+
+// The VRF id add_prefix writes in: the named one (resolved here when named by
+// rt or name), else the default VRF.
+int64_t add_vrf_id(pqxx::transaction_base& tx, const PrefixChanges& attr, bool must_exist) {
+  if (!attr.vrf) return 0;
+  if (attr.vrf->id && !attr.vrf->rt && !attr.vrf->name && !must_exist) return *attr.vrf->id;
+  return resolve_vrf(tx, *attr.vrf).id;
+}
+
+}  // namespace
+
+bool add_prefix_is_one_statement(const PrefixChanges& attr) {
+  const bool pool = attr.pool && *attr.pool && ((*attr.pool)->id || (*attr.pool)->name);
+  const bool vrf_by_id = !attr.vrf || (attr.vrf->id && !attr.vrf->rt && !attr.vrf->name);
+  return !pool && vrf_by_id && !needs_value_reads(attr);
+}
+
+Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
+                  std::optional<int64_t> claimed_in) {
   if (attr.avps && attr.avps->count("")) {
     throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
   }
-  std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
+  const std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
   add_prefix_mode(attr.prefix.has_value(), false, false);
-  return pool;
-}
+  const bool reads = needs_value_reads(attr);
+  const int64_t vrf_id = claimed_in ? *claimed_in : add_vrf_id(tx, attr, reads);
 
-Prefix insert_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
-                     const std::optional<PoolRow>& pool, int64_t vrf_id);
-
-}  // namespace
-
-Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr) {
-  const std::optional<PoolRow> pool = check_before_vrf(tx, attr);
-  VrfSpec default_vrf;
-  default_vrf.id = 0;
-  const Vrf vrf = resolve_vrf(tx, attr.vrf ? *attr.vrf : default_vrf);
-  tx.exec_prepared("prefix_lock_vrf", vrf.id);
-  return insert_prefix(tx, actor, attr, pool, vrf.id);
-}
-
-Prefix add_prefix_in_locked_vrf(pqxx::transaction_base& tx, const Actor& actor,
-                                const PrefixChanges& attr, int64_t vrf_id) {
-  const std::optional<PoolRow> pool = check_before_vrf(tx, attr);
-  return insert_prefix(tx, actor, attr, pool, vrf_id);
-}
-
-namespace {
-
-Prefix insert_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
-                     const std::optional<PoolRow>& pool, int64_t vrf_id) {
-  require_description_or_node(attr.description.has_value(), attr.node.has_value());
-  const std::string expires = attr.expires ? resolve_expires(tx, *attr.expires) : "infinity";
-  if (!*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
-  const ParsedPrefix parsed = parse_prefix_text(tx, **attr.prefix);
-  check_values(tx, attr, true);
-  const std::string type = **attr.type;
-  check_hierarchy(tx, vrf_id, parsed, type, 0);
-  if (pool) check_pool_vrf(tx, pool->id, vrf_id, 0);
+  FirstRefusal refusal;
+  // With values PostgreSQL must read, steps 40-100 throw at once (the VRF
+  // is known to exist); otherwise every check before the hierarchy is
+  // decided here and the database runs the steps before the first refusal.
+  auto check = [&](int at, auto&& fn) {
+    if (reads) {
+      fn();
+    } else {
+      refusal.check(at, fn);
+    }
+  };
+  std::string expires = "infinity";
+  std::optional<ParsedPrefix> parsed;
+  check(kStepDescription,
+        [&] { require_description_or_node(attr.description.has_value(), attr.node.has_value()); });
+  check(kStepExpires, [&] {
+    if (reads && attr.expires) expires = resolve_expires(tx, *attr.expires);
+  });
+  check(kStepNilPrefix, [&] {
+    if (!*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
+  });
+  check(kStepSyntax, [&] { parsed = parse_prefix_text(tx, **attr.prefix); });
+  check(kStepValues, [&] { check_values(tx, attr, true); });
   const std::optional<std::string> node = value_or(attr.node, std::nullopt);
-  check_node(type, parsed, node);
   std::optional<std::string> country = value_or(attr.country, std::nullopt);
-  if (country) country = normalize_country(*country);
-  check_duplicate(tx, vrf_id, parsed, 0);
+  refusal.check(kStepHostLength, [&] {
+    if (**attr.type == "host" && !parsed->full_length()) {
+      throw NipapError(FaultCode::kValue, "Prefix of type host must have all bits set in netmask");
+    }
+  });
+  refusal.check(kStepNode, [&] { check_node(**attr.type, *parsed, node); });
+  refusal.check(kStepCountry, [&] {
+    if (country) country = normalize_country(*country);
+  });
 
+  // Values a refusal may have found wrong are not sent: their casts would
+  // fail before the steps in front of them ran.
+  const bool whole = !refusal.error;
+  auto sent = [&](const Change<std::optional<std::string>>& v) {
+    return whole ? value_or(v, std::nullopt) : std::nullopt;
+  };
   std::optional<std::string> tags = "{}";
   if (attr.tags) tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
-  const int64_t id = translate_db_errors([&] {
-    return tx
-        .exec_prepared1(
-            "prefix_insert", vrf_id, parsed.cidr, type, value_or(attr.status, "assigned"),
-            value_or(attr.description, std::nullopt), value_or(attr.comment, std::nullopt), node,
-            pool ? std::optional<int64_t>(pool->id) : std::nullopt, country,
-            value_or(attr.order_id, std::nullopt), value_or(attr.customer_id, std::nullopt),
-            value_or(attr.external_key, std::nullopt), actor.authoritative_source,
-            value_or(attr.alarm_priority, std::nullopt), value_or(attr.monitor, std::nullopt),
-            value_or(attr.vlan, std::nullopt), tags, avps_literal(attr.avps ? *attr.avps : Avps{}),
-            expires)[0]
-        .as<int64_t>();
+  const std::optional<std::string> cidr =
+      refusal.step > kStepSyntax ? std::optional(parsed->cidr) : std::nullopt;
+  const std::optional<std::string> type =
+      refusal.step > kStepValues ? std::optional(**attr.type) : std::nullopt;
+  const std::string added = cidr ? "Added prefix " + *cidr + " with attr: " + describe(attr) : "";
+  const pqxx::result r = translate_db_errors([&] {
+    return tx.exec_prepared(
+        "prefix_add", refusal.step, vrf_id, claimed_in.has_value(), cidr, type,
+        whole ? value_or(attr.status, "assigned") : std::nullopt, sent(attr.description),
+        sent(attr.comment), whole ? node : std::nullopt,
+        pool ? std::optional<int64_t>(pool->id) : std::nullopt, whole ? country : std::nullopt,
+        sent(attr.order_id), sent(attr.customer_id), sent(attr.external_key),
+        actor.authoritative_source, sent(attr.alarm_priority), sent(attr.monitor), sent(attr.vlan),
+        whole ? tags : std::nullopt,
+        whole ? std::optional(avps_literal(attr.avps ? *attr.avps : Avps{})) : std::nullopt,
+        expires, actor.username.value_or(actor.authenticated_as), actor.authenticated_as,
+        actor.full_name, added);
   });
-  Prefix added = prefixes_by_id(tx, {id}).at(0);
-  write_audit(
-      tx, actor,
-      prefix_audit(added, "Added prefix " + added.prefix + " with attr: " + describe(attr)));
-  if (pool) {
-    write_audit(
-        tx, actor,
-        {added.vrf_id, added.vrf_rt, added.vrf_name, added.prefix, added.id, pool->name, pool->id,
-         "Pool " + pool->name + " expanded with prefix " + added.prefix + " in VRF " +
-             added.vrf_rt.value_or("None")});
-  }
-  return added;
+  if (refusal.error) std::rethrow_exception(refusal.error);
+  return rows_to_prefixes(r).at(0);
 }
-
-}  // namespace
 
 std::vector<Prefix> list_prefixes(pqxx::transaction_base& tx, const PrefixSpec& spec) {
   check_prefix_spec(spec);
@@ -338,8 +416,15 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
 
   std::vector<std::optional<std::string>> spec_params;
   const std::string where = spec_condition(spec, spec_params);
-  lock_vrfs_of(tx, where, spec_params);
+  lock_positions_of(tx, where, spec_params);
   const std::vector<Prefix> matched = select_prefixes(tx, where, spec_params, kSearchOrder);
+  if (new_prefix) {
+    std::vector<int64_t> vrfs;
+    for (const Prefix& old : matched) vrfs.push_back(old.vrf_id);
+    lock_positions(tx, vrfs, new_prefix->cidr);
+  }
+  // Joining a pool: one writer at a time keeps its members in one VRF.
+  if (pool && !matched.empty()) tx.exec_prepared("prefix_lock_pool_exclusive", pool->id);
 
   std::vector<int64_t> ids;
   for (const Prefix& old : matched) {
@@ -452,7 +537,11 @@ std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& act
   std::vector<std::optional<std::string>> covered_params = {range};
   const std::string covered =
       "iprange(p.prefix) <<= iprange($1::cidr) AND " + spec_condition(rest, covered_params);
-  lock_vrfs_of(tx, recursive ? covered : where, recursive ? covered_params : params);
+  if (recursive) {
+    lock_positions_of(tx, covered, covered_params, range);
+  } else {
+    lock_positions_of(tx, where, params);
+  }
 
   const std::vector<Prefix> matched = select_prefixes(tx, where, params, kSearchOrder);
   std::vector<int64_t> doomed;
@@ -494,7 +583,11 @@ std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& act
     }
   }
   if (doomed.empty()) return matched;
+  // Every row a recursive removal deletes lies under a position locked
+  // above, so the row triggers need not lock them one by one.
+  if (recursive) tx.exec_prepared("prefix_prelocked", "on");
   translate_db_errors([&] { return tx.exec_prepared("prefix_delete", array_literal(doomed)); });
+  if (recursive) tx.exec_prepared("prefix_prelocked", "off");
   for (const Prefix& p : matched) {
     write_audit(tx, actor, prefix_audit(p, "Removed prefix " + p.prefix));
     if (p.pool_id) {

@@ -6,6 +6,7 @@
 // inherited tags); this module never writes them.
 #pragma once
 
+#include <optional>
 #include <pqxx/pqxx>
 #include <string_view>
 #include <vector>
@@ -34,14 +35,19 @@ AddMode add_prefix_mode(bool prefix, bool from_pool, bool from_prefix);
 void require_description_or_node(bool description, bool node);
 
 // Adds one prefix; attr.prefix must be set (ops::AddPrefix fills it in for the
-// from-pool / from-prefix modes). The VRF is attr.vrf or the default VRF,
-// resolved and locked here; authoritative_source is the actor's. Returns the
-// new prefix.
-Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr);
-// The same for a caller that has resolved and locked the VRF `vrf_id`
-// (attr.vrf is not looked at).
-Prefix add_prefix_in_locked_vrf(pqxx::transaction_base& tx, const Actor& actor,
-                                const PrefixChanges& attr, int64_t vrf_id);
+// from-pool / from-prefix modes). The VRF is attr.vrf or the default VRF;
+// `claimed_in` is the VRF in which an allocation has claimed attr.prefix's
+// position (prefixd_claim_prefix). authoritative_source is the actor's. The
+// checks that need no database run here; the VRF, the position lock, the
+// hierarchy, the pool's VRF, duplicates, the insert and the audit rows are
+// one call of prefixd_add_prefix (0010), told which step refused first so
+// that refusals keep NIPAP's order. Returns the new prefix.
+Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
+                  std::optional<int64_t> claimed_in = std::nullopt);
+// True when add_prefix(attr) sends exactly one statement (the VRF named by
+// id or not at all, no pool, no expires/vlan/monitor for PostgreSQL to read),
+// so it can run without BEGIN/COMMIT.
+bool add_prefix_is_one_statement(const PrefixChanges& attr);
 
 // Prefixes matching the spec (all for an empty spec), ordered by VRF rt text
 // (default VRF first), then prefix (model.md §2.6).

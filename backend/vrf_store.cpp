@@ -186,10 +186,10 @@ Vrf add_vrf(pqxx::transaction_base& tx, const Actor& actor, const VrfChanges& at
                                       avps_literal(attr.avps ? *attr.avps : Avps{}));
     return row[0].as<int64_t>();
   });
-  Vrf vrf =
-      rows_to_vrfs(
-          tx.exec_params(std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE id = $1", id))
-          .at(0);
+  Vrf vrf = rows_to_vrfs(tx.exec_params(std::string("SELECT ") + kColumns +
+                                            " FROM prefixd_vrf_exact WHERE id = $1",
+                                        id))
+                .at(0);
   write_audit(tx, actor,
               {vrf.id, vrf.rt, vrf.name, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                "Added VRF " + vrf.rt.value_or("None") + " with attr: " + describe(attr)});
@@ -201,7 +201,7 @@ std::vector<Vrf> list_vrfs(pqxx::transaction_base& tx, const VrfSpec& spec) {
   const std::string where = spec_where(spec, params);
   return translate_db_errors([&] {
     return rows_to_vrfs(exec_cached(
-        tx, std::string("SELECT ") + kColumns + " FROM ip_net_vrf" + where + kOrder, params));
+        tx, std::string("SELECT ") + kColumns + " FROM prefixd_vrf_exact" + where + kOrder, params));
   });
 }
 
@@ -240,9 +240,10 @@ std::vector<Vrf> edit_vrfs(pqxx::transaction_base& tx, const Actor& actor, const
     ids.push_back(old.id);
   }
   if (ids.empty()) return {};
-  return rows_to_vrfs(tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE id = ANY($1::integer[])" + kOrder,
-      array_literal(ids)));
+  return rows_to_vrfs(tx.exec_params(std::string("SELECT ") + kColumns +
+                                         " FROM prefixd_vrf_exact WHERE id = ANY($1::integer[])" +
+                                         kOrder,
+                                     array_literal(ids)));
 }
 
 std::vector<Vrf> remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, const VrfSpec& spec) {
@@ -271,7 +272,7 @@ std::vector<Vrf> remove_vrfs(pqxx::transaction_base& tx, const Actor& actor, con
 std::vector<Vrf> search_vrfs(pqxx::transaction_base& tx, Query& query,
                              const SearchOptions& options) {
   CompiledQuery compiled = compile_or_match_all(SearchObject::kVrf, vrf_attributes(), query);
-  const std::string sql = std::string("SELECT ") + kColumns + " FROM ip_net_vrf WHERE " +
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM prefixd_vrf_exact WHERE " +
                           compiled.sql + kOrder + limit_offset(compiled.params, options);
   return translate_db_errors([&] { return rows_to_vrfs(exec_cached(tx, sql, compiled.params)); });
 }

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 0009_position_locks: writes lock the prefix positions they touch instead of
 -- their VRF, and statistics stop being a row every write must update.
 --

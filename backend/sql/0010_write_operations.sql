@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- 0010_write_operations: add_prefix's database work as one call (issue 13:
 -- one round trip per write).
 --
@@ -8,7 +9,8 @@
 -- -- the VRF, the position lock, the hierarchy, the pool's VRF, duplicates --
 -- raising NIPAP's refusals as "CODE:message", and returns no row when it
 -- reaches p_stop (the daemon then raises its own refusal).  When nothing
--- fails it inserts the row, writes the audit rows and returns the row.  The
+-- fails it inserts the row, writes the audit rows and returns the row as
+-- prefixd_plan_exact shows it.  The
 -- steps, in NIPAP's order:
 --    30 VRF (by id; the daemon resolves rt/name itself), then the position
 --       lock of the new prefix
@@ -22,7 +24,10 @@
 -- p_vrf_locked: an allocation already resolved the VRF and claimed the
 -- position.
 
-CREATE OR REPLACE FUNCTION prefixd_add_prefix(
+DROP FUNCTION IF EXISTS prefixd_add_prefix(integer, integer, boolean, cidr, ip_net_plan_type,
+    ip_net_plan_status, text, text, text, integer, text, text, text, text, text, priority_5step,
+    boolean, integer, text[], text[], timestamptz, text, text, text, text);
+CREATE FUNCTION prefixd_add_prefix(
     p_stop integer, p_vrf_id integer, p_vrf_locked boolean,
     p_prefix cidr, p_type ip_net_plan_type, p_status ip_net_plan_status,
     p_description text, p_comment text, p_node text, p_pool_id integer, p_country text,
@@ -30,7 +35,7 @@ CREATE OR REPLACE FUNCTION prefixd_add_prefix(
     p_alarm_priority priority_5step, p_monitor boolean, p_vlan integer, p_tags text[], p_avps text[],
     p_expires timestamptz,
     p_username text, p_authenticated_as text, p_full_name text, p_added_description text)
-RETURNS SETOF ip_net_plan
+RETURNS SETOF prefixd_plan_exact
 LANGUAGE plpgsql AS $$
 DECLARE
     v_vrf  record;
@@ -43,7 +48,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION '1300:No matching VRF found.';
     END IF;
-    IF p_stop <= 40 THEN
+    IF p_stop <= 100 THEN
         RETURN;
     END IF;
     IF NOT p_vrf_locked THEN
@@ -127,6 +132,8 @@ BEGIN
            'Pool ' || v_pool || ' expanded with prefix ' || v_row.prefix || ' in VRF '
            || coalesce(v_vrf.rt, 'None')
      WHERE p_pool_id IS NOT NULL;
-    RETURN NEXT v_row;
+    -- The row as readers see it: an insert above existing prefixes gets its
+    -- children and used addresses from the statement trigger, after RETURNING.
+    RETURN QUERY SELECT * FROM prefixd_plan_exact WHERE id = v_row.id;
 END
 $$;
