@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "api/asn_methods.h"
+#include "api/batch.h"
 #include "api/model_writer.h"
 #include "api/openapi.h"
 #include "api/pool_methods.h"
@@ -31,25 +33,6 @@ class HttpError : public std::runtime_error {
   FaultCode code;
   std::string allow;  // the Allow header of a 405
 };
-
-std::string json_type_name(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kNil:
-      return "null";
-    case Value::Type::kBool:
-      return "a boolean";
-    case Value::Type::kInt:
-    case Value::Type::kBigInt:
-    case Value::Type::kDouble:
-      return "a number";
-    case Value::Type::kArray:
-      return "an array";
-    case Value::Type::kStruct:
-      return "an object";
-    default:
-      return "a string";
-  }
-}
 
 std::string joined(std::initializer_list<std::string_view> names) {
   std::string out;
@@ -127,8 +110,54 @@ bool acceptable_content_type(std::string_view type) {
          media == "application/x-www-form-urlencoded" || media.ends_with("+json");
 }
 
+NipapError no_such(const JsonResource& res, int64_t id) {
+  return NipapError(FaultCode::kNonExistent, "no " + std::string(res.noun) + " with " +
+                                                 std::string(res.key) + " " + std::to_string(id));
+}
+
+// `index`: the failed call of a batch.
+void write_error(std::string& out, FaultCode code, std::string_view message, bool pretty,
+                 std::optional<std::size_t> index = std::nullopt) {
+  JsonWriter w(out, pretty);
+  w.begin_struct();
+  w.write_key("error");
+  w.begin_struct();
+  if (index) {
+    w.write_key("index");
+    w.write_int(static_cast<int64_t>(*index));
+  }
+  w.write_key("code");
+  w.write_int(static_cast<int>(code));
+  w.member("type", fault_class_name(code));
+  w.member("message", message);
+  w.end_struct();
+  w.end_struct();
+  w.finish();
+}
+
+}  // namespace
+
+std::string json_type_name(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::kNil:
+      return "null";
+    case Value::Type::kBool:
+      return "a boolean";
+    case Value::Type::kInt:
+    case Value::Type::kBigInt:
+    case Value::Type::kDouble:
+      return "a number";
+    case Value::Type::kArray:
+      return "an array";
+    case Value::Type::kStruct:
+      return "an object";
+    default:
+      return "a string";
+  }
+}
+
 // `auth` is optional on /api/v1; its authoritative_source defaults to nipap.
-void default_auth(Value::Struct& args) {
+void json_default_auth(Value::Struct& args) {
   auto it = args.find("auth");
   if (it == args.end()) {
     it = args.emplace("auth", Value::structure()).first;
@@ -142,27 +171,6 @@ void default_auth(Value::Struct& args) {
     auth.insert_or_assign("authoritative_source", Value::string("nipap"));
   }
 }
-
-NipapError no_such(const JsonResource& res, int64_t id) {
-  return NipapError(FaultCode::kNonExistent, "no " + std::string(res.noun) + " with " +
-                                                 std::string(res.key) + " " + std::to_string(id));
-}
-
-void write_error(std::string& out, FaultCode code, std::string_view message, bool pretty) {
-  JsonWriter w(out, pretty);
-  w.begin_struct();
-  w.write_key("error");
-  w.begin_struct();
-  w.write_key("code");
-  w.write_int(static_cast<int>(code));
-  w.member("type", fault_class_name(code));
-  w.member("message", message);
-  w.end_struct();
-  w.end_struct();
-  w.finish();
-}
-
-}  // namespace
 
 // One request's calls into the method table.
 class JsonFrontend::Route {
@@ -179,6 +187,12 @@ class JsonFrontend::Route {
   void call(std::string_view name, Value::Struct args, ValueWriter& out) {
     std::vector<Value> params = envelope(name, std::move(args));
     call_api_method(*find_api_method(name), params, credentials_, services_, out);
+  }
+
+  // POST /api/v1/batch.
+  void batch(Value body) {
+    outcome_.method = "batch";
+    run_batch(std::move(body), credentials_, services_, writer);
   }
 
   // Calls `name`, whose operation is Op and decoder Decode, and returns the
@@ -201,7 +215,7 @@ class JsonFrontend::Route {
       throw std::logic_error("resource route names no method " + std::string(name));
     }
     outcome_.method = method->name;
-    default_auth(args);
+    json_default_auth(args);
     std::vector<Value> params;
     params.push_back(Value::structure(std::move(args)));
     return params;
@@ -274,6 +288,10 @@ CallOutcome JsonFrontend::handle(const HttpRequest& request, HttpResponse& respo
     if (!e.allow.empty()) response.headers.emplace_back("Allow", e.allow);
   } catch (const JsonError& e) {
     fail(400, FaultCode::kGeneric, e.what());
+  } catch (const BatchFailure& e) {
+    fail(http_status_for(e.code), e.code, e.what());
+    out.clear();
+    write_error(out, e.code, e.what(), pretty, e.index);
   } catch (const DatabaseUnavailable& e) {
     fail(503, e.code(), e.what());
   } catch (const NipapError& e) {
@@ -336,6 +354,12 @@ int JsonFrontend::route(const HttpRequest& request, Route& r) {
       return serve_free(r, segments[1]);
     }
     throw not_found();
+  }
+  if (segments.size() == 1 && segments[0] == "batch") {
+    only({"POST"});
+    r.params.allow_only({"pretty"});
+    r.batch(body_json(request));
+    return 200;
   }
   if (segments.size() == 1) {
     if (const MethodDef* method = find_api_method(segments[0])) {
@@ -516,7 +540,7 @@ int JsonFrontend::serve_free(Route& r, std::string_view id_text) {
   return 200;
 }
 
-Value JsonFrontend::body_object(const HttpRequest& request) const {
+Value JsonFrontend::body_json(const HttpRequest& request) const {
   if (request.body_too_large) {
     throw HttpError(413, FaultCode::kGeneric,
                     "request body exceeds the configured limit of " +
@@ -529,7 +553,11 @@ Value JsonFrontend::body_object(const HttpRequest& request) const {
         "unsupported Content-Type '" + std::string(type) + "'; send the body as application/json");
   }
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return Value::structure();
-  Value body = parse_json(request.body, limits_);
+  return parse_json(request.body, limits_);
+}
+
+Value JsonFrontend::body_object(const HttpRequest& request) const {
+  Value body = body_json(request);
   if (!body.is_struct()) {
     throw NipapError(FaultCode::kInput,
                      "the request body must be a JSON object, not " + json_type_name(body));

@@ -19,6 +19,13 @@
 
 namespace prefixd::api {
 
+// A JSON value's kind as messages name it ("an object", "a string").
+std::string json_type_name(const Value& v);
+
+// `auth` is optional on /api/v1: added when absent, its authoritative_source
+// defaulting to "nipap". Refuses an auth that is not an object (1100).
+void json_default_auth(Value::Struct& args);
+
 // A collection of the resource routes and the methods it maps to.
 struct JsonResource {
   std::string_view collection;  // path segment: "vrfs"
@@ -55,6 +62,8 @@ class JsonFrontend {
   template <typename Item>
   int serve_item_of(const HttpRequest& request, Route& r, const JsonResource& res, int64_t id);
   int serve_free(Route& r, std::string_view id);
+  // The body as JSON (an empty body is {}); body_object also requires an object.
+  Value body_json(const HttpRequest& request) const;
   Value body_object(const HttpRequest& request) const;
 
   ApiServices& services_;

@@ -137,8 +137,7 @@ const MethodDef* find_api_method(std::string_view name) {
   return it != all.end() && it->name == name ? &*it : nullptr;
 }
 
-CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
-                      const Credentials& credentials, ApiServices& services) {
+const Value& checked_envelope(const std::vector<Value>& params) {
   if (params.size() != 1) {
     throw NipapError(FaultCode::kError, "NIPAP API functions take exactly 1 argument (" +
                                             std::to_string(params.size()) + " given)");
@@ -157,14 +156,26 @@ CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
   if (source == nullptr) {
     throw NipapError(FaultCode::kError, "Missing authoritative source in auth options.");
   }
-  AuthenticatedUser user = services.authenticator.authenticate(credentials, services.db);
+  return *source;
+}
+
+CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
+                      const Credentials& credentials, ApiServices& services) {
+  checked_envelope(params);
+  const AuthenticatedUser user = services.authenticator.authenticate(credentials, services.db);
+  return open_call_as(method, params, user, services);
+}
+
+CallContext open_call_as(const MethodDef& method, const std::vector<Value>& params,
+                         const AuthenticatedUser& user, ApiServices& services) {
+  const Value& source = checked_envelope(params);
+  const Value* auth = params[0].find("auth");
   // NIPAP dies on a nil source after authenticating (Fault 1); it is the
   // same missing input, so it gets the same answer as an absent key.
-  if (source->is_nil()) {
+  if (source.is_nil()) {
     throw NipapError(FaultCode::kError, "Missing authoritative source in auth options.");
   }
-  CallContext ctx{make_session(user, auth->as_struct(), python_str(*source)), services,
-                  method.name};
+  CallContext ctx{make_session(user, auth->as_struct(), python_str(source)), services, method.name};
   if (method.access == Access::kWrite && ctx.session.readonly) {
     throw NipapError(FaultCode::kAuthorization,
                      "read-only user '" + ctx.session.username.value_or("None") +

@@ -22,6 +22,8 @@ struct ApiSettings {
   // echo's `sleep` delays its answer (the worker serves others meanwhile);
   // longer requests are cut to this.
   double max_echo_sleep_seconds = 10;
+  // The most calls one POST /api/v1/batch may carry (limits.max_batch_calls).
+  std::size_t max_batch_calls = 10000;
 };
 
 class CallCache;
@@ -110,6 +112,13 @@ const MethodDef* find_api_method(std::string_view name);
 // runs in; throws NipapError for every refusal.
 CallContext open_call(const MethodDef& method, const std::vector<Value>& params,
                       const Credentials& credentials, ApiServices& services);
+
+// The envelope checks of open_call that come before authentication; returns
+// the auth struct's authoritative_source.
+const Value& checked_envelope(const std::vector<Value>& params);
+// open_call for a user already authenticated (a batch authenticates once).
+CallContext open_call_as(const MethodDef& method, const std::vector<Value>& params,
+                         const AuthenticatedUser& user, ApiServices& services);
 
 // open_call, then the method.
 void call_api_method(const MethodDef& method, const std::vector<Value>& params,

@@ -353,6 +353,29 @@ void add_resource_paths(Members& paths) {
       responses("200", "Free prefixes, lowest first.", array_of(type("string"))));
   paths.emplace("/api/v1/prefixes/{id}/free", object({{"get", std::move(free)}}));
 
+  Value batch = operation("post_batch",
+                          "Runs a JSON array of method calls in one transaction, all or nothing "
+                          "(limits.max_batch_calls, default 10000).",
+                          "methods", {},
+                          responses("200", "Every call's result, in order.",
+                                    object_schema({{"results", array_of(object({}))}})));
+  batch.as_struct().emplace(
+      "description",
+      text("Each call is {\"method\": NAME, \"args\": {...}} with the argument struct "
+           "POST /api/v1/NAME takes (auth optional). The calls run in order in one "
+           "transaction: each sees what the earlier ones wrote (an allocation sees the "
+           "batch's earlier allocations). When a call fails nothing is stored and the error "
+           "object adds \"index\", the failed call's position (0-based). A batch cannot "
+           "contain a batch or echo; read-only users may batch read calls only (403)."));
+  batch.as_struct().emplace(
+      "requestBody",
+      json_body(described(object({{"type", text("array")},
+                                  {"items", object_schema({{"method", type("string")},
+                                                           {"args", type("object")}})}}),
+                          "The calls."),
+                true));
+  paths.emplace("/api/v1/batch", object({{"post", std::move(batch)}}));
+
   Value document =
       operation("get_openapi", "This document.", "meta", {},
                 object({{"200", response("The OpenAPI 3 document.", type("object"))}}));

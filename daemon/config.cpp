@@ -580,6 +580,9 @@ const std::vector<ConfigKey>& config_keys() {
        "Seconds a client has to send a request's body after its headers; then the connection is "
        "closed.",
        1, 86400, nullptr, &Config::body_timeout},
+      {"limits.max_batch_calls", K::kInt, "10000",
+       "Most method calls one POST /api/v1/batch may carry (they run in one transaction).", 1,
+       1000000, nullptr, &Config::max_batch_calls},
       {"cache.enabled", K::kBool, "true",
        "Cache rendered answers of the read methods (list_*, search_*, smart_search_*) in "
        "shared memory for every worker of this host. A write through this host empties it "

@@ -61,6 +61,7 @@ struct Config {
   long request_timeout = 60;
   long header_timeout = 10;
   long body_timeout = 60;
+  long max_batch_calls = 10000;
 
   // Change events to Kafka (NIPAP's [kafka] section, auth-config.md §8.5).
   bool events_enabled = false;

@@ -142,7 +142,8 @@ class Worker {
                                          config.auth_default_backend, config.auth_backends},
                        config.auth_max_failure_delay > 0 ? &throttle_ : nullptr),
         services_{db_, authenticator_,
-                  api::ApiSettings{static_cast<double>(config.max_echo_sleep)}},
+                  api::ApiSettings{static_cast<double>(config.max_echo_sleep),
+                                   static_cast<std::size_t>(config.max_batch_calls)}},
         router_(
             services_,
             api::XmlRpcLimits{static_cast<size_t>(config.max_nesting),

@@ -366,7 +366,7 @@ def data_snapshot(db):
     parts = [f"(SELECT '{t}: ' || coalesce(string_agg(translate(x::text, E'\\n', ' '), ' ; ' "
              f"ORDER BY x::text), '') FROM {t} x)" for t in DATA_TABLES]
     text = db.sql("SELECT " + " || E'\\n' || ".join(parts))
-    return dict(line.split(": ", 1) for line in text.splitlines())
+    return {name: rows for name, _, rows in (line.partition(": ") for line in text.splitlines())}
 
 
 def recount_problems(db, proxy):
