@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script for the write calls of bench/run_xmlrpc.sh and bench/write_path.sh
 -- (PREFIXD_CALL):
 --   add       add_prefix, a new /30 assignment per request: NET.a.b.c/30 from

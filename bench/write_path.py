@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The write-path benchmarks of bench/write_path.sh that need a client of
 their own (issue 13). Talks to a running prefixd (XML-RPC and the JSON
 batch endpoint) and to its database with psql (PG* environment).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The write-path benchmarks of issue 13: `bench/write_path.sh [seconds] [rounds] [workers]`
 # (default 10 s, 3 rounds, 16 workers). PostgreSQL with its durable defaults
 # (fsync, synchronous_commit on), a private cluster, one prefixd.
@@ -56,7 +57,8 @@ run_wrk() {  # run_wrk NET: req/s of one wrk -c16 adding under NET.0.0.0/8
 }
 run_pgbench() {  # run_pgbench NET: tps of pgbench -c16 of the daemon's add statement under NET.0.0.0/8
   if [ -f bench/sql/add_prefix.sql ]; then
-    pgbench -n -M prepared -c 16 -j 1 -T "$secs" -f bench/sql/add_prefix.sql -D net="$1" bench 2>/dev/null |
+    PGOPTIONS='-c prefixd.deferred_statistics=on' pgbench -n -M prepared -c 16 -j 1 -T "$secs" \
+      -f bench/sql/add_prefix.sql -D net="$1" -D offset=1500000 bench 2>/dev/null |
       awk '/^tps/ {printf "%.0f", $3}'
   else
     echo "-"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Writes in one VRF that touch different subtrees run at the same time
 and stay exact (issue 13; spec/allocation.md §7.2, model.md §13).
 
