@@ -60,14 +60,14 @@ class Client:
 
 def add(prefix, type_, **attr):
     return {"method": "add_prefix",
-            "params": {"attr": {"prefix": prefix, "type": type_, "description": "bench", **attr}}}
+            "args": {"attr": {"prefix": prefix, "type": type_, "description": "bench", **attr}}}
 
 
 def part_batch(c):
     c.rpc.add_prefix({"auth": AUTH, "attr": {"prefix": "10.64.0.0/18", "type": "assignment",
                                              "description": "batch parent"}})
     calls = [{"method": "add_prefix",
-              "params": {"attr": {"type": "host", "description": "h"},
+              "args": {"attr": {"type": "host", "description": "h"},
                          "args": {"from-prefix": ["10.64.0.0/18"], "prefix_length": 32}}}] * 10000
     t0 = time.monotonic()
     results = c.batch(calls)

@@ -363,6 +363,8 @@ class Adoption(unittest.TestCase):
             "prefixd_plan_after_update": ("ip_net_plan", "prefixd_tf_plan_after_statement", "O"),
             "prefixd_plan_after_delete": ("ip_net_plan", "prefixd_tf_plan_after_statement", "O"),
             "prefixd_plan_after_truncate": ("ip_net_plan", "prefixd_tf_plan_after_truncate", "O"),
+            # 0009: the position locks of a deleted row (skipped when its statement holds them)
+            "prefixd_plan_before_delete": ("ip_net_plan", "prefixd_tf_plan_before_delete", "O"),
             "prefixd_vrf_before_insert_update": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
             "prefixd_vrf_before_delete": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
             "prefixd_pool_before_insert_update": ("ip_net_pool", "prefixd_tf_pool_before_row", "O"),
