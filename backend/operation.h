@@ -16,6 +16,7 @@
 #pragma once
 
 #include <pqxx/pqxx>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -87,12 +88,18 @@ typename Op::Result execute(DbSession& db, Transaction* transaction, const Actor
 // Folds the statistics after the commit.
 template <typename Fn>
 auto in_transaction(DbSession& db, Fn&& fn) {
-  auto result = db.run([&](pqxx::transaction_base& tx) {
+  auto body = [&](pqxx::transaction_base& tx) {
     Transaction t(tx);
     return fn(t);
-  });
-  db.fold_statistics();
-  return result;
+  };
+  if constexpr (std::is_void_v<decltype(db.run(body))>) {
+    db.run(body);
+    db.fold_statistics();
+  } else {
+    auto result = db.run(body);
+    db.fold_statistics();
+    return result;
+  }
 }
 
 }  // namespace prefixd::ops
