@@ -177,7 +177,16 @@ NipapError DbSession::canceled(const std::string& what) const {
   return NipapError(FaultCode::kGeneric, "statement timeout");
 }
 
+int DbSession::fold_due_in_ms() const {
+  if (!unfolded_ || !conn_) return -1;
+  const auto left = last_fold_ + kFoldInterval - std::chrono::steady_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
+  return ms > 0 ? static_cast<int>(ms) : 0;
+}
+
 void DbSession::fold_statistics() {
+  unfolded_ = false;
+  last_fold_ = std::chrono::steady_clock::now();
   if (!conn_) return;
   try {
     pqxx::nontransaction tx(*conn_);

@@ -73,11 +73,19 @@ class DbSession {
     return run_in<pqxx::nontransaction>(std::forward<Fn>(fn));
   }
 
-  // Folds the statistics deltas this connection's writes left pending
-  // (0009: the session appends them instead of updating shared counter
-  // rows) into the tables, without waiting for rows other transactions hold
-  // (their deltas stay pending for a later fold; readers add what is
-  // pending). Called after a write commits; never throws.
+  // Statistics deltas (0009): this session appends them to
+  // prefixd_stat_pending instead of updating counter rows every write of a
+  // VRF would share; readers add what is pending (the prefixd_*_exact
+  // views), and folds move it into the tables. A committed write marks the
+  // session; the worker folds a marked session's deltas off the request
+  // path once fold_due() says so, at most every kFoldInterval.
+  static constexpr std::chrono::milliseconds kFoldInterval{20};
+  void wrote() { unfolded_ = true; }
+  // Milliseconds until a fold is due (0: now), or -1 when nothing waits.
+  int fold_due_in_ms() const;
+  // Folds what is pending into the tables, without waiting for rows other
+  // transactions hold (their deltas stay pending for a later fold). Never
+  // throws.
   void fold_statistics();
 
   // True when a connection is open and answers a trivial query. May try to
@@ -151,6 +159,8 @@ class DbSession {
   std::chrono::milliseconds first_backoff_{100};
   std::chrono::milliseconds max_backoff_{1000};
   std::chrono::steady_clock::time_point deadline_{};
+  bool unfolded_ = false;
+  std::chrono::steady_clock::time_point last_fold_{};
 };
 
 }  // namespace prefixd

@@ -79,13 +79,13 @@ typename Op::Result execute(DbSession& db, Transaction* transaction, const Actor
   if (transaction != nullptr) return Op::run(transaction->tx(), actor, args);
   auto body = [&](pqxx::transaction_base& tx) { return Op::run(tx, actor, args); };
   auto result = Op::shape(args) == Shape::kStatement ? db.run_read(body) : db.run(body);
-  if constexpr (Op::kEffect == Effect::kWrite) db.fold_statistics();
+  if constexpr (Op::kEffect == Effect::kWrite) db.wrote();
   return result;
 }
 
 // Runs fn(Transaction&) in one transaction on `db` and commits it: the
 // operations fn executes with that Transaction commit or roll back together.
-// Folds the statistics after the commit.
+// Marks the session for a statistics fold after the commit.
 template <typename Fn>
 auto in_transaction(DbSession& db, Fn&& fn) {
   auto body = [&](pqxx::transaction_base& tx) {
@@ -94,10 +94,10 @@ auto in_transaction(DbSession& db, Fn&& fn) {
   };
   if constexpr (std::is_void_v<decltype(db.run(body))>) {
     db.run(body);
-    db.fold_statistics();
+    db.wrote();
   } else {
     auto result = db.run(body);
-    db.fold_statistics();
+    db.wrote();
     return result;
   }
 }

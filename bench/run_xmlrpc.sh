@@ -32,7 +32,8 @@ ceiling() {  # ceiling METHOD CONNS: pgbench of bench/sql/METHOD.sql
   local f="bench/sql/$1.sql"
   [ -f "$f" ] || { echo "-"; return; }
   PGOPTIONS='-c prefixd.deferred_statistics=on' \
-    pgbench -n -M prepared -c "$2" -j 2 -T "$secs" -f "$f" -D net=10 -D offset=9000000 bench 2>/dev/null |
+    pgbench -n -M prepared -c "$2" -j 2 -T "$secs" -f "$f@20" -f bench/sql/fold.sql@1 -D net=10 \
+      -D offset=9000000 bench 2>/dev/null |
     awk '/^tps/ {printf "%.0f", $3}'
 }
 printf '%-14s %5s %10s %9s %9s %7s %14s %15s %10s\n' method conns req/s p50_ms p99_ms faults prefixd_us/req \

@@ -58,7 +58,7 @@ run_wrk() {  # run_wrk NET: req/s of one wrk -c16 adding under NET.0.0.0/8
 run_pgbench() {  # run_pgbench NET: tps of pgbench -c16 of the daemon's add statement under NET.0.0.0/8
   if [ -f bench/sql/add_prefix.sql ]; then
     PGOPTIONS='-c prefixd.deferred_statistics=on' pgbench -n -M prepared -c 16 -j 1 -T "$secs" \
-      -f bench/sql/add_prefix.sql -D net="$1" -D offset=1500000 bench 2>/dev/null |
+      -f bench/sql/add_prefix.sql@20 -f bench/sql/fold.sql@1 -D net="$1" -D offset=1500000 bench 2>/dev/null |
       awk '/^tps/ {printf "%.0f", $3}'
   else
     echo "-"

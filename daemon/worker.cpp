@@ -437,6 +437,9 @@ int Worker::run() {
       if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
     }
     if (draining_ || !db_.connected()) timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+    if (const int fold = db_.fold_due_in_ms(); fold >= 0 && (timeout < 0 || fold < timeout)) {
+      timeout = fold;
+    }
     const int n = epoll_wait(epoll_, events, 32, timeout);
     if (g_master_gone && !draining_) {
       spdlog::warn("the master is gone: no new connections; exiting after the calls in flight");
@@ -464,6 +467,9 @@ int Worker::run() {
     }
     http_.run();
     if (metrics_http_) metrics_http_->run();
+    // The statistics deltas of this worker's writes, folded into the tables
+    // off the request path (readers add what is still pending).
+    if (db_.fold_due_in_ms() == 0) db_.fold_statistics();
     publish_metrics(false);
     // Without a database the worker keeps retrying on its own (with the
     // session's backoff), so it recovers even when no call comes in; the

@@ -72,7 +72,7 @@ class ConcurrentAllocation(unittest.TestCase):
         # Derived data equals a recount from the rows (model.md §13), once
         # the statistics deltas the writers left pending are folded.
         sql = self.db.sql
-        self.assertEqual(sql("SELECT prefixd_fold_statistics()"), "0")
+        self.assertEqual(harness.fold_statistics(self.db), "0")
         self.assertEqual(sql("SELECT count(*) FROM ip_net_plan"), str(2 + len(results)))
         self.assertEqual(sql("SELECT num_prefixes_v4 FROM ip_net_vrf WHERE id = 0"),
                          str(2 + len(results)))
