@@ -190,7 +190,9 @@ void DbSession::fold_statistics() {
   if (!conn_) return;
   try {
     pqxx::nontransaction tx(*conn_);
-    tx.exec("SELECT prefixd_fold_statistics()");
+    // -1: another worker is folding; ours may have missed this session's
+    // latest deltas, so try again after the interval.
+    if (tx.exec1("SELECT prefixd_fold_statistics()")[0].as<int64_t>() < 0) unfolded_ = true;
   } catch (const pqxx::broken_connection& e) {
     (void)lost(e.what());
   } catch (const std::exception& e) {

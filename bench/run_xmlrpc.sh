@@ -57,7 +57,9 @@ for method in $methods; do
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
     p50=$(echo "$line" | awk '{print $8}'); p99=$(echo "$line" | awk '{print $11}')
     case $method in
-      add_prefix) added=$((added + reqs)) ;;
+      # wrk stops with up to `conns` adds in flight that it does not count:
+      # the next run starts past them (else they come back as duplicates)
+      add_prefix) added=$((added + reqs + conns)) ;;
       edit_prefix) edited=$(( (edited + reqs) % (added > 0 ? added : 1) )) ;;
       remove_prefix)
         removed=$((removed + reqs))

@@ -531,12 +531,17 @@ $$;
 -- (the daemon calls it in the background; anyone may).  Never waits.
 -- Commits asynchronously: a fold lost to a crash leaves its deltas pending,
 -- nothing else.  Returns the number of pending rows that remain (those of
--- rows other transactions hold, or pending deltas not yet committed).
+-- rows other transactions hold, or pending deltas not yet committed), or -1
+-- when another session is folding at this moment (one folder at a time:
+-- concurrent folds would only skip each other's rows).
 CREATE OR REPLACE FUNCTION prefixd_fold_statistics() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     v_left bigint;
 BEGIN
+    IF NOT pg_try_advisory_xact_lock(1885763687, 0) THEN
+        RETURN -1;
+    END IF;
     PERFORM set_config('synchronous_commit', 'off', true);
     -- Orphans: deltas of prefixes, VRFs and pools that no longer exist.
     DELETE FROM prefixd_stat_pending s
