@@ -64,17 +64,22 @@ def add(prefix, type_, **attr):
 
 
 def part_batch(c):
-    c.rpc.add_prefix({"auth": AUTH, "attr": {"prefix": "10.64.0.0/18", "type": "assignment",
-                                             "description": "batch parent"}})
-    calls = [{"method": "add_prefix",
-              "args": {"attr": {"type": "host", "description": "h"},
-                         "args": {"from-prefix": ["10.64.0.0/18"], "prefix_length": 32}}}] * 10000
-    t0 = time.monotonic()
-    results = c.batch(calls)
-    dt = time.monotonic() - t0
-    distinct = len({r["prefix"] for r in results})
-    print(f"batch: 10000 host adds from a parent in {dt:.2f} s = {10000 / dt:.0f} prefixes/s "
-          f"({distinct} distinct prefixes)")
+    """Batches of host allocations from one parent (PREFIXD_BATCH_HOSTS, comma
+    separated sizes, default 10000), each from an empty /18 of its own."""
+    for k, n in enumerate(int(x) for x in os.environ.get("PREFIXD_BATCH_HOSTS", "10000").split(",")):
+        parent = f"10.{64 + k}.0.0/18"
+        c.rpc.add_prefix({"auth": AUTH, "attr": {"prefix": parent, "type": "assignment",
+                                                 "description": "batch parent"}})
+        calls = [{"method": "add_prefix",
+                  "args": {"attr": {"type": "host", "description": "h"},
+                           "args": {"from-prefix": [parent], "prefix_length": 32}}}] * n
+        t0 = time.monotonic()
+        results = c.batch(calls)
+        dt = time.monotonic() - t0
+        distinct = len({r["prefix"] for r in results})
+        print(f"batch: {n} host adds from a parent in {dt:.2f} s = {n / dt:.0f} prefixes/s "
+              f"({distinct} distinct prefixes)")
+        sys.stdout.flush()
 
 
 def part_load(c):

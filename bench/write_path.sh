@@ -65,7 +65,7 @@ run_pgbench() {  # run_pgbench NET: tps of pgbench -c16 of the daemon's add stat
   fi
 }
 one=() two=() pone=() ptwo=()
-for round in $(seq "$rounds"); do
+for round in $(seq "$rounds"); do  # rounds 0: skip part 1
   offset=$((offset + 1000000))
   a=$(run_wrk 10)
   offset=$((offset + 1000000))
@@ -83,6 +83,7 @@ for round in $(seq "$rounds"); do
   one+=("$a"); two+=("$b"); pone+=("$pa"); ptwo+=("$pb")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+[ "$rounds" -gt 0 ] || { m1=0; m2=0; one=(0); two=(0); pone=(0); ptwo=(0); }
 m1=$(median "${one[@]}"); m2=$(median "${two[@]}")
 echo "median: one group $m1 req/s, two groups $m2 req/s, ratio $(awk -v a="$m1" -v b="$m2" 'BEGIN {printf "%.2f", b / a}')"
 if [ -f bench/sql/add_prefix.sql ]; then
@@ -91,5 +92,7 @@ if [ -f bench/sql/add_prefix.sql ]; then
 fi
 
 echo "== 2. batches, big subtrees, rows updated per add"
-python3 bench/write_path.py "$port" bench benchpw
+# PREFIXD_WRITE_PARTS: which parts of write_path.py (default all)
+# shellcheck disable=SC2086
+python3 bench/write_path.py "$port" bench benchpw ${PREFIXD_WRITE_PARTS:-}
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
