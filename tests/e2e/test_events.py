@@ -305,7 +305,10 @@ class Events(EventsTestCase):
             wait_for(lambda: "cannot deliver change events to Kafka" in self.daemon.read_log(), timeout=20,
                      what="the broker-down warning")
             pending = self.outbox(mark)
-            self.assertGreater(len(pending), 80)
+            # 41 inserts; their parents' statistics reach the rows through
+            # the workers' folds (0009), which may merge several into one
+            # update event of the parent
+            self.assertGreater(len(pending), 41)
             wait_for(lambda: metric(scrape(self.daemon), "prefixd_events_outbox_backlog") >= len(pending) - 100,
                      what="the backlog in the metrics")
             # Several failed attempts (1 s delivery timeout), one warning.
