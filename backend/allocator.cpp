@@ -138,7 +138,7 @@ const std::vector<PreparedStatement>& allocator_statements() {
       {"allocator_pool_members",
        "SELECT vrf_id, host(prefix), masklen(prefix), family(prefix) FROM ip_net_plan "
        "WHERE pool_id = $1 ORDER BY prefix"},
-      // Allocation without waiting for other allocations (0009): the pool
+      // Allocation without waiting for other allocations (0013): the pool
       // shared (its members and default lengths stay as read), then the
       // first candidate nobody is claiming.
       {"allocator_lock_pool", "SELECT prefixd_lock_pool($1, false)"},

@@ -101,7 +101,7 @@ void DbSession::connect_now() {
   if (!problem.empty()) throw DatabaseUnavailable(problem);
   declare_statements(*conn, true);
   // Statistics deltas go to prefixd_stat_pending, not to the counter rows
-  // every write of a VRF would otherwise update (0009).
+  // every write of a VRF would otherwise update (0013).
   pqxx::nontransaction(*conn).exec("SET prefixd.deferred_statistics = on");
   conn_ = std::move(conn);
 }

@@ -73,7 +73,7 @@ class DbSession {
     return run_in<pqxx::nontransaction>(std::forward<Fn>(fn));
   }
 
-  // Statistics deltas (0009): this session appends them to
+  // Statistics deltas (0013): this session appends them to
   // prefixd_stat_pending instead of updating counter rows every write of a
   // VRF would share; readers add what is pending (the prefixd_*_exact
   // views), and folds move it into the tables. A committed write marks the

@@ -34,7 +34,7 @@ std::optional<PoolRow> resolve_pool(pqxx::transaction_base& tx,
   return PoolRow{r[0][0].as<int64_t>(), r[0][1].as<std::string>()};
 }
 
-// Locks the positions (0009) of the rows `condition` selects -- or, with
+// Locks the positions (0013) of the rows `condition` selects -- or, with
 // `at`, the position `at` in each of their VRFs (a recursive removal: every
 // change inside it waits) -- repeating until no new position shows up, so
 // the checks that follow read what no one else is changing.
@@ -167,7 +167,7 @@ std::optional<std::string> value_or(const Change<std::optional<std::string>>& ch
 
 }  // namespace
 
-// add_prefix's database work (prefixd_add_prefix, 0010), read back as rows are.
+// add_prefix's database work (prefixd_add_prefix, 0014), read back as rows are.
 const std::string& add_statement() {
   static const std::string kSql =
       std::string("SELECT ") + kPrefixColumns +
@@ -254,7 +254,7 @@ namespace {
 
 // add_prefix's steps in NIPAP's order (errors.md §4.3); the database does
 // the VRF (30), the hierarchy's parent and contents (110), the pool's VRF
-// (120) and duplicates (150) inside prefixd_add_prefix (0010).
+// (120) and duplicates (150) inside prefixd_add_prefix (0014).
 enum Step : int {
   kStepDescription = 40,
   kStepExpires = 50,

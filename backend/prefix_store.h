@@ -40,7 +40,7 @@ void require_description_or_node(bool description, bool node);
 // position (prefixd_claim_prefix). authoritative_source is the actor's. The
 // checks that need no database run here; the VRF, the position lock, the
 // hierarchy, the pool's VRF, duplicates, the insert and the audit rows are
-// one call of prefixd_add_prefix (0010), told which step refused first so
+// one call of prefixd_add_prefix (0014), told which step refused first so
 // that refusals keep NIPAP's order. Returns the new prefix.
 Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
                   std::optional<int64_t> claimed_in = std::nullopt);

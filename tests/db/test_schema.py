@@ -95,7 +95,7 @@ def inconsistencies(db):
 
 def effective_inconsistencies(db):
     """The same for what exact readers see: stored values plus pending deltas
-    (the prefixd_*_exact views of 0009)."""
+    (the prefixd_*_exact views of 0013)."""
     return nipap_model.inconsistencies(query_json(db, "SELECT %s FROM prefixd_plan_exact" % PLAN_COLUMNS),
                                        query_json(db, "SELECT * FROM prefixd_vrf_exact"),
                                        query_json(db, "SELECT * FROM prefixd_pool_exact"))

@@ -370,7 +370,7 @@ def data_snapshot(db):
 
 
 def fold_statistics(db):
-    """Folds every pending statistics delta into the tables (0009) and returns
+    """Folds every pending statistics delta into the tables (0013) and returns
     how many remain. The workers fold their own deltas in the background; a
     row one of them holds for a moment is skipped by this fold, so it
     retries until nothing is pending or a few seconds have passed."""

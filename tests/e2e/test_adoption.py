@@ -363,7 +363,7 @@ class Adoption(unittest.TestCase):
             "prefixd_plan_after_update": ("ip_net_plan", "prefixd_tf_plan_after_statement", "O"),
             "prefixd_plan_after_delete": ("ip_net_plan", "prefixd_tf_plan_after_statement", "O"),
             "prefixd_plan_after_truncate": ("ip_net_plan", "prefixd_tf_plan_after_truncate", "O"),
-            # 0009: the position locks of a deleted row (skipped when its statement holds them)
+            # 0013: the position locks of a deleted row (skipped when its statement holds them)
             "prefixd_plan_before_delete": ("ip_net_plan", "prefixd_tf_plan_before_delete", "O"),
             "prefixd_vrf_before_insert_update": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
             "prefixd_vrf_before_delete": ("ip_net_vrf", "prefixd_tf_vrf_before_row", "O"),
@@ -470,7 +470,7 @@ class Adoption(unittest.TestCase):
         p.add_prefix({"auth": AUTH, "attr": {"prefix": "10.20.4.0/24", "type": "assignment", "description": "x"}})
         p.remove_prefix({"auth": AUTH, "prefix": {"id": 31}})
         p.edit_prefix({"auth": AUTH, "prefix": {"id": 50}, "attr": {"tags": ["renamed"]}})
-        # the workers fold their statistics deltas into the tables in the background (0009)
+        # the workers fold their statistics deltas into the tables in the background (0013)
         self.assertEqual(harness.fold_statistics(db), "0")
         self.assertEqual(nipap_model.inconsistencies(db.rows(PLAN_MODEL_SQL), db.rows("SELECT * FROM ip_net_vrf"),
                                                      db.rows("SELECT * FROM ip_net_pool")), [])

@@ -306,7 +306,7 @@ class Events(EventsTestCase):
                      what="the broker-down warning")
             pending = self.outbox(mark)
             # 41 inserts; their parents' statistics reach the rows through
-            # the workers' folds (0009), which may merge several into one
+            # the workers' folds (0013), which may merge several into one
             # update event of the parent
             self.assertGreater(len(pending), 41)
             wait_for(lambda: metric(scrape(self.daemon), "prefixd_events_outbox_backlog") >= len(pending) - 100,
