@@ -190,9 +190,12 @@ void DbSession::fold_statistics() {
   if (!conn_) return;
   try {
     pqxx::nontransaction tx(*conn_);
-    // -1: another worker is folding; ours may have missed this session's
-    // latest deltas, so try again after the interval.
-    if (tx.exec1("SELECT prefixd_fold_statistics()")[0].as<int64_t>() < 0) unfolded_ = true;
+    // -1: another worker is folding, or folded less than an interval ago;
+    // that fold may have missed this session's latest deltas, so try again
+    // after the interval.
+    if (tx.exec1("SELECT prefixd_fold_statistics('20 milliseconds')")[0].as<int64_t>() < 0) {
+      unfolded_ = true;
+    }
   } catch (const pqxx::broken_connection& e) {
     (void)lost(e.what());
   } catch (const std::exception& e) {

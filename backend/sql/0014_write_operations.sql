@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- 0010_write_operations: add_prefix's database work as one call (issue 13:
+-- 0014_write_operations: add_prefix's database work as one call (issue 13:
 -- one round trip per write).
 --
 -- The daemon checks what needs no database (spec/errors.md §4.3 order: the
