@@ -22,6 +22,9 @@ enum class Caller { kFindFree, kAddPrefix };
 
 std::atomic<uint64_t> plans_computed{0};
 
+// Prefixes a search walks past its floor before the allocation moves it.
+constexpr int kFloorEvery = 64;
+
 PoolRow find_pool(pqxx::transaction_base& tx, const PoolRef& ref, Caller caller) {
   pqxx::result r = ref.id ? tx.exec_prepared("allocator_pool_by_id", *ref.id)
                           : tx.exec_prepared("allocator_pool_by_name", ref.name.value_or(""));
@@ -147,6 +150,8 @@ const std::vector<PreparedStatement>& allocator_statements() {
       {"allocator_wait_position", "SELECT prefixd_wait_position($1)"},
       {"allocator_wait_candidate",
        "SELECT prefixd_wait_position(prefixd_position_key($1, $2::cidr))"},
+      {"allocator_note_floor",
+       "SELECT prefixd_note_floor($1, $2::cidr, $3, $4::cidr, $5::cidr, $6::timestamptz)"},
   };
   return kStatements;
 }
@@ -174,7 +179,8 @@ Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationA
   int want = 16;
   for (int round = 0; p.searchable && round < 1000; ++round) {
     p.query.count = want;
-    const auto found = find_free_space(tx, p.query);
+    std::vector<FloorNote> floors;
+    const auto found = find_free_space(tx, p.query, &floors);
     if (found.empty()) break;
     std::vector<std::string> spaces, candidates;
     for (const auto& text : found) {
@@ -189,7 +195,17 @@ Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationA
     }
     const pqxx::row r = tx.exec_prepared1("allocator_claim", p.query.vrf_id, array_literal(spaces),
                                           array_literal(candidates));
-    if (!r[0].is_null()) return Allocation{p.query.vrf_id, r[0].as<std::string>(), p.default_type};
+    if (!r[0].is_null()) {
+      // Later searches of these prefixes resume where this one found its
+      // candidate (migration 0015), once it has walked far enough to be
+      // worth a write.
+      for (const auto& f : floors) {
+        if (f.walked < kFloorEvery) continue;
+        tx.exec_prepared("allocator_note_floor", p.query.vrf_id, f.space.cidr_text(),
+                         p.query.prefix_length, f.after, f.floor, f.based);
+      }
+      return Allocation{p.query.vrf_id, r[0].as<std::string>(), p.default_type};
+    }
     if (!r[1].is_null()) {
       // The search space itself is changing: wait for that, then look again.
       tx.exec_prepared("allocator_wait_position", r[1].as<int64_t>());

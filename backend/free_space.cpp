@@ -2,6 +2,7 @@
 #include "backend/free_space.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "backend/errors.h"
 
@@ -16,7 +17,8 @@ constexpr int kBatch = 256;
 
 }  // namespace
 
-std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeSpaceQuery& q) {
+std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeSpaceQuery& q,
+                                         std::vector<FloorNote>* notes) {
   std::vector<IpPrefix> search = q.search;
   std::sort(search.begin(), search.end());
   search.erase(std::unique(search.begin(), search.end()), search.end());
@@ -32,12 +34,18 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     // unless they are point-to-point (/31, /127) or single addresses.
     const bool exclude_ends = single_addresses && s.length < s.max_length() - 1;
 
-    // Rule 1: a stored prefix equal to S blocks only the candidate S.
-    const bool s_stored = !tx.exec_params(
-                                 "SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND "
-                                 "prefix = $2::cidr",
-                                 q.vrf_id, s.cidr_text())
-                               .empty();
+    // Rule 1: a stored prefix equal to S blocks only the candidate S. And
+    // the floor of S for this length, unless the full walk it derives from
+    // is over two seconds old (migration 0015): a deletion racing with the
+    // floor's writer can leave one too high, for that long at most.
+    const pqxx::row head = tx.exec_params1(
+        "SELECT EXISTS (SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND prefix = $2::cidr),"
+        "       f.after::text, host(f.floor), coalesce(f.based, clock_timestamp())::text"
+        "  FROM (SELECT 1) one LEFT JOIN prefixd_alloc_floor f"
+        "    ON f.vrf_id = $1 AND f.space = $2::cidr AND f.length = $3"
+        "   AND f.based > clock_timestamp() - interval '2 seconds'",
+        q.vrf_id, s.cidr_text(), len);
+    const bool s_stored = head[0].as<bool>();
 
     // Walk the gaps between the outermost stored prefixes strictly inside
     // S, in address order, a batch at a time: their parent is S itself when
@@ -45,6 +53,13 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     u128 cursor = s.address;  // lowest address not yet known to be covered
     bool done = false;
     std::string after = s.cidr_text();  // S sorts below everything inside it
+    if (!head[1].is_null()) {
+      after = head[1].as<std::string>();
+      cursor = parse_prefix(head[2].as<std::string>()).address;
+    }
+    const size_t found_before = out.size();
+    int walked = 0;
+    std::pair<std::string, u128> before_last{after, cursor};  // the walk before its latest row
     auto emit_gap = [&](u128 lo, u128 hi) {
       u128 start = (lo + size - 1) & ~(size - 1);
       if (size == 1) start = lo;
@@ -57,6 +72,17 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
         }
         if (start + size - 1 == s.last() || start + size < start) break;  // end of S or of space
         start += size;
+      }
+    };
+    // The first gap that yields a candidate is where a floor can be left:
+    // the walk's state just before it.
+    std::optional<FloorNote> note;
+    auto gap = [&](u128 lo, u128 hi) {
+      const size_t before = out.size();
+      emit_gap(lo, hi);
+      if (!note && before == found_before && out.size() > before) {
+        note = FloorNote{s, after, IpPrefix{s.family, lo, s.max_length()}.cidr_text(),
+                         head[3].as<std::string>(), walked};
       }
     };
     // The prefixes strictly inside S are the cidr values above S up to
@@ -84,8 +110,10 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
       for (const auto& row : rows) {
         const IpPrefix inner =
             parse_prefix(row[0].as<std::string>() + "/" + row[1].as<std::string>());
-        if (inner.address > cursor) emit_gap(cursor, inner.address - 1);
+        if (inner.address > cursor) gap(cursor, inner.address - 1);
         if (done) break;
+        ++walked;
+        before_last = {after, cursor};
         if (inner.last() >= s.last()) {
           cursor = s.last();
           done = true;  // the rest of S is covered
@@ -96,10 +124,17 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
       }
       if (done) break;
       if (static_cast<int>(rows.size()) < kBatch) {
-        if (cursor <= s.last()) emit_gap(cursor, s.last());
+        if (cursor <= s.last()) gap(cursor, s.last());
         break;
       }
     }
+    // A search prefix with no candidate left: resume at its last prefix.
+    if (!note && out.size() == found_before && walked > 0) {
+      note = FloorNote{s, before_last.first,
+                       IpPrefix{s.family, before_last.second, s.max_length()}.cidr_text(),
+                       head[3].as<std::string>(), walked};
+    }
+    if (note && notes != nullptr) notes->push_back(std::move(*note));
   }
   if (static_cast<int>(out.size()) > want) out.resize(want);
   return out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Free-space search (spec/allocation.md §5.3–§5.5): the lowest free aligned
 // blocks of a wanted length inside search prefixes, judged in one VRF.
-// Read-only; the caller holds the VRF lock when it goes on to insert.
+// Read-only. A walk may resume from a floor (migration 0015) and reports
+// where it could leave one.
 #pragma once
 
 #include <pqxx/pqxx>
@@ -19,8 +20,21 @@ struct FreeSpaceQuery {
   int count = 1;
 };
 
+// Where a walk of one search prefix met the gap holding its first candidate:
+// what prefixd_note_floor records (migration 0015), so that later walks of
+// that search prefix for that length resume there.
+struct FloorNote {
+  IpPrefix space;
+  std::string after;  // cidr text: the last outermost prefix before the gap
+  std::string floor;  // cidr text, full length: the gap's first address
+  std::string based;  // the time of the full walk this one derives from
+  int walked = 0;     // outermost prefixes walked to get there
+};
+
 // Up to `count` free prefixes in inet text form, lowest address first within
-// each search prefix. Empty when nothing is free.
-std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeSpaceQuery& query);
+// each search prefix. Empty when nothing is free. With `notes`, appends a
+// FloorNote for each search prefix where a candidate was found.
+std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeSpaceQuery& query,
+                                         std::vector<FloorNote>* notes = nullptr);
 
 }  // namespace prefixd
