@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "backend/db_session.h"
 #include "backend/errors.h"
 
 namespace prefixd {
@@ -38,13 +39,15 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     // the floor of S for this length, unless the full walk it derives from
     // is over two seconds old (migration 0015): a deletion racing with the
     // floor's writer can leave one too high, for that long at most.
-    const pqxx::row head = tx.exec_params1(
+    const pqxx::result head_rows = exec_cached(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND prefix = $2::cidr),"
         "       f.after::text, host(f.floor), coalesce(f.based, clock_timestamp())::text"
         "  FROM (SELECT 1) one LEFT JOIN prefixd_alloc_floor f"
         "    ON f.vrf_id = $1 AND f.space = $2::cidr AND f.length = $3"
         "   AND f.based > clock_timestamp() - interval '2 seconds'",
-        q.vrf_id, s.cidr_text(), len);
+        {std::to_string(q.vrf_id), s.cidr_text(), std::to_string(len)});
+    const pqxx::row head = head_rows[0];
     const bool s_stored = head[0].as<bool>();
 
     // Walk the gaps between the outermost stored prefixes strictly inside
@@ -93,7 +96,7 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
     while (!done) {
       // (vrf_id + 0: containment goes through the iprange GiST index, not
       // through all of the VRF's rows in ip_net_plan__vrf_id__index.)
-      const char* sql =
+      static const std::string sql =
           "WITH around AS ("
           "  SELECT id FROM ip_net_plan"
           "   WHERE vrf_id + 0 = $1 AND iprange(prefix) >>= iprange($2::cidr)"
@@ -106,7 +109,8 @@ std::vector<std::string> find_free_space(pqxx::transaction_base& tx, const FreeS
           "   WHERE NOT EXISTS (SELECT 1 FROM around) AND parent_id IS NULL"
           "     AND vrf_id = $1 AND prefix > $3::cidr AND prefix <= $4::cidr"
           "   ORDER BY prefix LIMIT $5)";
-      const pqxx::result rows = tx.exec_params(sql, q.vrf_id, s.cidr_text(), after, last, kBatch);
+      const pqxx::result rows = exec_cached(
+          tx, sql, {std::to_string(q.vrf_id), s.cidr_text(), after, last, std::to_string(kBatch)});
       for (const auto& row : rows) {
         const IpPrefix inner =
             parse_prefix(row[0].as<std::string>() + "/" + row[1].as<std::string>());
