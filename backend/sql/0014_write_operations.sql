@@ -42,6 +42,7 @@ DECLARE
     v_par  record;
     v_pool text;  -- its name
     v_row  ip_net_plan;
+    v_dup  boolean;
 BEGIN
     -- 30: the VRF, then the position.
     SELECT id, rt, name INTO v_vrf FROM ip_net_vrf WHERE id = p_vrf_id;
@@ -97,8 +98,14 @@ BEGIN
         RETURN;
     END IF;
 
-    -- 150: duplicates.
-    IF EXISTS (SELECT 1 FROM ip_net_plan WHERE vrf_id = p_vrf_id AND prefix = p_prefix) THEN
+    -- 150: duplicates.  Planned per call (EXECUTE): a cached generic plan
+    -- made while the table was small reads every row of the VRF through
+    -- ip_net_plan__vrf_id__index instead of probing the (vrf_id, prefix)
+    -- index, which made a batch into a new database quadratic (0.12 ms per
+    -- add at 3 000 rows, 0.02 ms planned per call).
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM ip_net_plan WHERE vrf_id = $1 AND prefix = $2)'
+       INTO v_dup USING p_vrf_id, p_prefix;
+    IF v_dup THEN
         RAISE EXCEPTION '1400:Duplicate value for ''prefix'', the value ''%, %'' is already in use.',
             p_vrf_id, host(p_prefix) || CASE WHEN prefixd_is_full_length(p_prefix) THEN ''
                                              ELSE '/' || masklen(p_prefix) END;
