@@ -315,9 +315,35 @@ DECLARE
     v_top   integer;
     v_j     integer;
     v_ok    boolean;
+    v_tag   text;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- raises
+    END IF;
+    IF coalesce(cardinality(p_candidates), 0) = 0 THEN
+        RETURN;
+    END IF;
+    -- A transaction past 128 positions in this tree (a batch) holds it
+    -- exclusively instead (prefixd_lock_positions): its claims need no
+    -- locks, and 10 000 of them would not fit PostgreSQL's lock table.
+    v_tag := ' ' || p_vrf || '/' || family(p_candidates[1]) || ' ';
+    IF strpos(coalesce(current_setting('prefixd.escalated', true), ''), v_tag) = 0
+       AND coalesce(nullif(current_setting('prefixd.positions', true), ''), '0')::integer >= 128 THEN
+        PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- escalates
+    END IF;
+    IF strpos(coalesce(current_setting('prefixd.escalated', true), ''), v_tag) > 0 THEN
+        FOR v_i IN 1 .. cardinality(p_candidates) LOOP
+            v_c := p_candidates[v_i];
+            v_s := p_spaces[v_i];
+            IF NOT EXISTS (
+                SELECT 1 FROM ip_net_plan x
+                 WHERE x.vrf_id + 0 = p_vrf AND iprange(x.prefix) && iprange(v_c)
+                   AND (x.prefix = v_c OR NOT iprange(x.prefix) >>= iprange(v_s))) THEN
+                claimed := v_c;
+                RETURN;
+            END IF;
+        END LOOP;
+        RETURN;
     END IF;
     FOR v_i IN 1 .. coalesce(cardinality(p_candidates), 0) LOOP
         v_c := p_candidates[v_i];
@@ -537,7 +563,8 @@ $$;
 -- session's committed deltas; the daemon passes 20 ms: its workers each ask
 -- every 20 ms while they write, and 8 busy workers made 250 folds a second,
 -- a fifth of a core, where 50 do).  Deltas of prefixes, VRFs and pools that
--- no longer exist are swept every 64th fold.
+-- no longer exist are swept by every fold without an interval and every
+-- 64th with one, when the fold leaves anything.
 CREATE TABLE IF NOT EXISTS prefixd_fold_clock (
     one    boolean PRIMARY KEY DEFAULT true CHECK (one),
     last   timestamptz NOT NULL,
@@ -562,16 +589,19 @@ BEGIN
         RETURN -1;
     END IF;
     PERFORM set_config('synchronous_commit', 'off', true);
-    IF v_folds % 64 = 0 THEN
-        DELETE FROM prefixd_stat_pending s
-         WHERE NOT CASE s.kind WHEN 'p' THEN EXISTS (SELECT 1 FROM ip_net_plan p WHERE p.id = s.target)
-                               WHEN 'v' THEN EXISTS (SELECT 1 FROM ip_net_vrf v WHERE v.id = s.target)
-                               ELSE EXISTS (SELECT 1 FROM ip_net_pool o WHERE o.id = s.target) END;
-    END IF;
     PERFORM prefixd_fold(ARRAY(SELECT ROW(s.kind, s.target, 0, 0, 0, 0, 0, 0)::prefixd_stat_delta
                                  FROM (SELECT DISTINCT kind, target FROM prefixd_stat_pending) s), false);
     PERFORM set_config('prefixd.maintenance', 'off', true);
     SELECT count(*) INTO v_left FROM prefixd_stat_pending;
+    -- What is left belongs to rows others hold, or to rows that are gone:
+    -- those are swept (not on every fold: the sweep reads every pending row).
+    IF v_left > 0 AND (v_folds % 64 = 0 OR p_min_interval = '0') THEN
+        DELETE FROM prefixd_stat_pending s
+         WHERE NOT CASE s.kind WHEN 'p' THEN EXISTS (SELECT 1 FROM ip_net_plan p WHERE p.id = s.target)
+                               WHEN 'v' THEN EXISTS (SELECT 1 FROM ip_net_vrf v WHERE v.id = s.target)
+                               ELSE EXISTS (SELECT 1 FROM ip_net_pool o WHERE o.id = s.target) END;
+        SELECT count(*) INTO v_left FROM prefixd_stat_pending;
+    END IF;
     RETURN v_left;
 END
 $$;

@@ -373,6 +373,11 @@ class Adoption(unittest.TestCase):
             "prefixd_pool_count_change": ("ip_net_pool", "prefixd_count_change", "O"),
             "prefixd_plan_count_change": ("ip_net_plan", "prefixd_count_change", "O"),
             "prefixd_asn_count_change": ("ip_net_asn", "prefixd_count_change", "O"),
+            # allocation floors dropped by changes below them (migration 0015)
+            "prefixd_plan_floor_insert": ("ip_net_plan", "prefixd_tf_floor_after_statement", "O"),
+            "prefixd_plan_floor_delete": ("ip_net_plan", "prefixd_tf_floor_after_statement", "O"),
+            "prefixd_plan_floor_update": ("ip_net_plan", "prefixd_tf_floor_after_statement", "O"),
+            "prefixd_plan_floor_truncate": ("ip_net_plan", "prefixd_tf_floor_after_truncate", "O"),
         })
         self.assertEqual(len(triggers), len(ours) + 3)
 
