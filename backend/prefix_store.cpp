@@ -416,7 +416,12 @@ std::vector<Prefix> edit_prefixes(pqxx::transaction_base& tx, const Actor& actor
 
   std::vector<std::optional<std::string>> spec_params;
   const std::string where = spec_condition(spec, spec_params);
-  lock_positions_of(tx, where, spec_params);
+  // Only a change of place, type, pool, tags or node can touch other rows
+  // or be judged against them (hierarchy, pool, inherited tags): the other
+  // attributes are the row's own, and its row lock orders edits of it.
+  const bool structural =
+      attr.prefix || attr.type || attr.pool || attr.tags || attr.node || attr.vrf;
+  if (structural) lock_positions_of(tx, where, spec_params);
   const std::vector<Prefix> matched = select_prefixes(tx, where, spec_params, kSearchOrder);
   if (new_prefix) {
     std::vector<int64_t> vrfs;

