@@ -367,6 +367,13 @@ BEGIN
         v_n := cardinality(v_keys);
         -- keys up to this index lock the search prefix or what covers it
         v_top := CASE family(v_c) WHEN 4 THEN masklen(v_s) + 1 ELSE masklen(v_s) / 4 + 1 END;
+        -- C's own key first: concurrent allocations contend for the same
+        -- lowest candidates, and one try-lock tells that C is taken (the
+        -- truncations after it cost 32 more).  Try-locks never wait, so the
+        -- order cannot deadlock; a C locked here and then given up (a change
+        -- above it in flight) stays locked by us, which only makes others
+        -- skip it.
+        CONTINUE WHEN NOT pg_try_advisory_xact_lock(v_keys[v_n]);
         v_ok := true;
         FOR v_j IN 1 .. v_n - 1 LOOP
             IF NOT pg_try_advisory_xact_lock_shared(v_keys[v_j]) THEN
@@ -378,7 +385,7 @@ BEGIN
                 EXIT;
             END IF;
         END LOOP;
-        CONTINUE WHEN NOT v_ok OR NOT pg_try_advisory_xact_lock(v_keys[v_n]);
+        CONTINUE WHEN NOT v_ok;
         IF NOT EXISTS (
             SELECT 1 FROM ip_net_plan x
              WHERE x.vrf_id + 0 = p_vrf AND iprange(x.prefix) && iprange(v_c)
