@@ -826,7 +826,8 @@ BEGIN
       CROSS JOIN LATERAL (
           SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s
             FROM ip_net_plan c
-           WHERE c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
+           WHERE NOT prefixd_is_full_length(NEW.prefix)  -- (a host has none: no probe)
+             AND c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
              AND c.id IS DISTINCT FROM NEW.id
              AND (c.parent_id IS NOT DISTINCT FROM par.id OR c.parent_id = NEW.id)) k;
     -- A child of a pool member longer than the pool's default length: the
@@ -880,8 +881,12 @@ $$;
 -- common case) goes straight to its deltas; anything else becomes change
 -- records for prefixd_plan_sync().  Deleted and moved rows carry their
 -- effective children/used (stored plus pending).
+--
+-- jit off: a bulk statement's estimates (arrays and transition tables of
+-- tens of thousands of rows) pass jit_above_cost, and compiling its
+-- statements cost more than running them (1.3 s of 1.4 s at 16 000 rows).
 CREATE OR REPLACE FUNCTION prefixd_tf_plan_after_statement() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     v_changes prefixd_plan_change[];
     v_row     record;
@@ -999,6 +1004,124 @@ BEGIN
 END
 $$;
 
+-- Positions after a multi-row INSERT, set-wise: no tree probe per row (a
+-- GiST probe per row made a bulk insert cost 80-200 us per row, growing with
+-- the table when rows arrive out of address order).  R = the new rows and
+-- the existing rows inside them.  For x in R:
+--   NA(x) = new rows strictly containing x: one hash lookup per distinct
+--     length among the new rows (network(set_masklen(x, len)) = a new row);
+--   OA(x) = nearest existing row containing x: for an existing x its stored
+--     parent (an INSERT removes nothing); for a new x the longest existing
+--     row among the parents its BEFORE ROW trigger found for x and for the
+--     rows of NA(x).  That trigger saw every existing row and the new rows
+--     inserted before, so when it found a new row z for y, no existing row
+--     lies between z and y, and following those parents from x through new
+--     rows ends at OA(x);
+--   parent = the longer of OA(x) and the nearest row of NA(x);
+--   indent = |NA(x)| + (existing x: its stored indent; new x: OA's + 1);
+--   inherited tags: S(x) = the existing ancestors' (existing x: stored;
+--     new x: OA's inherited ++ OA's tags); with q the nearest row of NA(x),
+--     dedup(pass(q) ++ S(x)) where pass(q) = dedup(inherited(q) ++ tags(q))
+--     (the existing rows above q are in both, first occurrence kept), top
+--     down through the new rows in one recursive statement; = S(x) when no
+--     new row has tags.
+-- Returns the states prefixd_plan_sync needs (as its general step 1).
+CREATE OR REPLACE FUNCTION prefixd_insert_positions(p_changes prefixd_plan_change[]) RETURNS prefixd_plan_state[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_state prefixd_plan_state[];
+BEGIN
+    WITH RECURSIVE nw AS MATERIALIZED (
+        SELECT p.id, p.vrf_id, p.prefix, masklen(p.prefix) AS len, p.tags, p.parent_id AS p0
+          FROM unnest(p_changes) c JOIN ip_net_plan p ON p.id = c.id
+    ), lens AS MATERIALIZED (
+        SELECT DISTINCT nw.vrf_id, family(nw.prefix) AS fam, nw.len FROM nw
+    ), below AS (
+        -- existing rows inside new ones: one GiST probe per new row that can
+        -- have any (OFFSET 0 keeps the probe parametrised)
+        SELECT d.id
+          FROM nw
+         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                              WHERE p.vrf_id + 0 = nw.vrf_id AND iprange(p.prefix) << iprange(nw.prefix)
+                             OFFSET 0) d
+         WHERE NOT prefixd_is_full_length(nw.prefix)
+        EXCEPT
+        SELECT nw.id FROM nw
+    ), r AS MATERIALIZED (
+        SELECT nw.id, true AS is_new, nw.p0 AS old_parent FROM nw
+        UNION ALL
+        SELECT b.id, false, NULL::integer FROM below b
+    ), rr AS MATERIALIZED (
+        SELECT r.id, r.is_new, p.vrf_id, p.prefix, p.type, p.tags, p.pool_id, p.indent, p.inherited_tags,
+               CASE WHEN r.is_new THEN r.old_parent ELSE p.parent_id END AS old_parent
+          FROM r JOIN ip_net_plan p ON p.id = r.id
+    ), na AS MATERIALIZED (
+        SELECT x.id, a.id AS aid, a.len, a.p0
+          FROM rr x
+          JOIN lens l ON l.vrf_id = x.vrf_id AND l.fam = family(x.prefix) AND l.len < masklen(x.prefix)
+          JOIN nw a ON a.vrf_id = x.vrf_id AND a.prefix = network(set_masklen(x.prefix, l.len))::cidr
+    ), agg AS (
+        SELECT na.id, count(*)::integer AS k, max(na.len) AS qlen,
+               (array_agg(na.aid ORDER BY na.len DESC))[1] AS q
+          FROM na GROUP BY na.id
+    ), cand AS (
+        SELECT x.id, x.old_parent AS o FROM rr x WHERE x.is_new AND x.old_parent IS NOT NULL
+        UNION ALL
+        SELECT na.id, na.p0 FROM na WHERE na.p0 IS NOT NULL
+    ), oa_new AS (
+        SELECT DISTINCT ON (c.id) c.id, c.o
+          FROM cand c JOIN ip_net_plan o ON o.id = c.o
+         WHERE NOT EXISTS (SELECT 1 FROM nw WHERE nw.id = c.o)
+         ORDER BY c.id, masklen(o.prefix) DESC
+    ), pos AS MATERIALIZED (
+        SELECT x.id, x.is_new, x.vrf_id, x.prefix, x.type, x.tags, x.pool_id,
+               CASE WHEN x.is_new THEN NULL ELSE x.old_parent END AS old_parent,
+               CASE WHEN x.is_new THEN NULL ELSE x.indent END AS old_indent,
+               a.q,
+               CASE WHEN a.q IS NOT NULL AND (o.id IS NULL OR a.qlen > masklen(o.prefix)) THEN a.q ELSE o.id END
+                   AS new_parent,
+               CASE WHEN a.q IS NOT NULL AND (o.id IS NULL OR a.qlen > masklen(o.prefix)) THEN a.qlen
+                    ELSE masklen(o.prefix) END AS parent_len,
+               coalesce(a.k, 0) + CASE WHEN NOT x.is_new THEN x.indent
+                                       WHEN o.id IS NULL THEN 0 ELSE o.indent + 1 END AS new_indent,
+               CASE WHEN NOT x.is_new THEN x.inherited_tags
+                    WHEN o.id IS NULL THEN '{}'::text[]
+                    WHEN cardinality(coalesce(o.tags, '{}')) = 0 THEN o.inherited_tags
+                    ELSE prefixd_array_dedup(o.inherited_tags || o.tags) END AS s
+          FROM rr x
+          LEFT JOIN agg a ON a.id = x.id
+          LEFT JOIN oa_new n ON n.id = x.id
+          LEFT JOIN ip_net_plan o ON o.id = CASE WHEN x.is_new THEN n.o ELSE x.old_parent END
+    ), lv(id, pass) AS (
+        -- what the new rows with tags below them pass down, top-down
+        SELECT p.id, prefixd_array_dedup(p.s || coalesce(p.tags, '{}'))
+          FROM pos p WHERE p.is_new AND p.q IS NULL
+           AND EXISTS (SELECT 1 FROM nw WHERE cardinality(nw.tags) > 0)
+        UNION ALL
+        SELECT p.id, prefixd_array_dedup(lv.pass || p.s || coalesce(p.tags, '{}'))
+          FROM lv JOIN pos p ON p.q = lv.id AND p.is_new
+    ), calc AS MATERIALIZED (
+        SELECT p.*, CASE WHEN lv.id IS NULL THEN p.s ELSE prefixd_array_dedup(lv.pass || p.s) END AS new_tags,
+               prefixd_display_prefix(p.prefix, p.type, p.parent_len) AS new_display
+          FROM pos p LEFT JOIN lv ON lv.id = p.q
+    ), upd AS (
+        UPDATE ip_net_plan p
+           SET parent_id = c.new_parent, indent = c.new_indent,
+               inherited_tags = c.new_tags, display_prefix = c.new_display
+          FROM calc c
+         WHERE p.id = c.id
+           AND (p.parent_id, p.indent, p.inherited_tags, p.display_prefix)
+               IS DISTINCT FROM (c.new_parent, c.new_indent, c.new_tags, c.new_display)
+        RETURNING p.id
+    )
+    SELECT array_agg(ROW(c.id, c.vrf_id, c.prefix, c.pool_id, c.is_new, c.old_parent, c.new_parent,
+                         c.old_indent, c.new_indent, prefixd_prefix_size(c.prefix))::prefixd_plan_state)
+      INTO v_state
+      FROM calc c;  -- (upd runs to completion whether read or not)
+    RETURN coalesce(v_state, '{}');
+END
+$$;
+
 -- Inherited tags of the subtrees below the given rows (whose own inherited
 -- tags are right), top-down in one recursive statement: what a row's
 -- children inherit is dedup(its inherited ++ its tags).
@@ -1113,6 +1236,8 @@ BEGIN
         v_state := prefixd_subtree_insert((p_changes[1]).id);
     ELSIF cardinality(p_changes) = 1 AND (p_changes[1]).kind = 'o' THEN
         v_state := prefixd_subtree_remove(p_changes[1]);
+    ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'n') THEN
+        v_state := prefixd_insert_positions(p_changes);  -- a multi-row INSERT
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind NOT IN ('t', 'p')) THEN
         -- tags and/or pools changed, nothing moved: the outermost rows whose
         -- tags changed pass them down.
@@ -1126,10 +1251,17 @@ BEGIN
         WITH r_ids AS (
             SELECT c.id FROM unnest(p_changes) c WHERE c.kind IN ('n', 'y')
             UNION
+            -- one GiST probe per changed position that can have descendants
+            -- (OFFSET 0 keeps the probe parametrised: joined as a whole, the
+            -- planner, which cannot see the array's size, hashes on vrf_id
+            -- and tests every pair)
             SELECT p.id
               FROM unnest(p_changes) c
-              JOIN ip_net_plan p ON p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
-             WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't')
+             CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                                  WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
+                                 OFFSET 0) p
+             WHERE ((c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't'))
+               AND NOT prefixd_is_full_length(c.prefix)
         ), calc AS MATERIALIZED (
             SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent,
                    p.inherited_tags, p.display_prefix, a.parent_id AS new_parent, a.indent AS new_indent,
