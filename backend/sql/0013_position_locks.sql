@@ -1027,30 +1027,32 @@ $$;
 --     new row has tags.
 -- Returns the states prefixd_plan_sync needs (as its general step 1).
 CREATE OR REPLACE FUNCTION prefixd_insert_positions(p_changes prefixd_plan_change[]) RETURNS prefixd_plan_state[]
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_state prefixd_plan_state[];
+    v_below integer[];
 BEGIN
+    -- Existing rows inside new ones first: one GiST probe per new row that
+    -- can have any (OFFSET 0 keeps the probe parametrised), so that the
+    -- statement below is planned for R's actual size (custom plans).
+    v_below := ARRAY(
+        SELECT d.id
+          FROM unnest(p_changes) c
+         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                              WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
+                             OFFSET 0) d
+         WHERE NOT prefixd_is_full_length(c.prefix)
+        EXCEPT
+        SELECT c.id FROM unnest(p_changes) c);
     WITH RECURSIVE nw AS MATERIALIZED (
         SELECT p.id, p.vrf_id, p.prefix, masklen(p.prefix) AS len, p.tags, p.parent_id AS p0
           FROM unnest(p_changes) c JOIN ip_net_plan p ON p.id = c.id
     ), lens AS MATERIALIZED (
         SELECT DISTINCT nw.vrf_id, family(nw.prefix) AS fam, nw.len FROM nw
-    ), below AS (
-        -- existing rows inside new ones: one GiST probe per new row that can
-        -- have any (OFFSET 0 keeps the probe parametrised)
-        SELECT d.id
-          FROM nw
-         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
-                              WHERE p.vrf_id + 0 = nw.vrf_id AND iprange(p.prefix) << iprange(nw.prefix)
-                             OFFSET 0) d
-         WHERE NOT prefixd_is_full_length(nw.prefix)
-        EXCEPT
-        SELECT nw.id FROM nw
     ), r AS MATERIALIZED (
         SELECT nw.id, true AS is_new, nw.p0 AS old_parent FROM nw
         UNION ALL
-        SELECT b.id, false, NULL::integer FROM below b
+        SELECT b.id, false, NULL::integer FROM unnest(v_below) b(id)
     ), rr AS MATERIALIZED (
         SELECT r.id, r.is_new, p.vrf_id, p.prefix, p.type, p.tags, p.pool_id, p.indent, p.inherited_tags,
                CASE WHEN r.is_new THEN r.old_parent ELSE p.parent_id END AS old_parent
@@ -1115,6 +1117,78 @@ BEGIN
         RETURNING p.id
     )
     SELECT array_agg(ROW(c.id, c.vrf_id, c.prefix, c.pool_id, c.is_new, c.old_parent, c.new_parent,
+                         c.old_indent, c.new_indent, prefixd_prefix_size(c.prefix))::prefixd_plan_state)
+      INTO v_state
+      FROM calc c;  -- (upd runs to completion whether read or not)
+    RETURN coalesce(v_state, '{}');
+END
+$$;
+
+-- Positions after a multi-row DELETE of prefixes none of which has tags,
+-- set-wise (as prefixd_insert_positions).  R = the rows below deleted rows
+-- with children.  For x in R, D(x) = the deleted rows strictly containing x
+-- (one hash lookup per distinct deleted length): indent drops by |D(x)|;
+-- the new parent is the longest surviving row among x's stored parent and
+-- the stored parents of D(x) (the surviving row just above a run of deleted
+-- ones is that run's top's parent); inherited tags stay (the deleted rows
+-- had none).
+CREATE OR REPLACE FUNCTION prefixd_delete_positions(p_changes prefixd_plan_change[]) RETURNS prefixd_plan_state[]
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_state prefixd_plan_state[];
+    v_below integer[];
+BEGIN
+    -- R first, one GiST probe per deleted row that had children (OFFSET 0
+    -- keeps it a parametrised probe), so that the statement below is
+    -- planned for R's actual size (custom plans: a generic plan guesses ten
+    -- rows and rescans an aggregate per row).
+    v_below := ARRAY(
+        SELECT DISTINCT d.id
+          FROM unnest(p_changes) g
+         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                              WHERE p.vrf_id + 0 = g.vrf_id AND iprange(p.prefix) << iprange(g.prefix)
+                             OFFSET 0) d
+         WHERE g.children > 0);
+    WITH gone AS MATERIALIZED (
+        SELECT c.id, c.vrf_id, c.prefix, masklen(c.prefix) AS len, c.parent_id, c.children
+          FROM unnest(p_changes) c
+    ), lens AS MATERIALIZED (
+        SELECT DISTINCT g.vrf_id, family(g.prefix) AS fam, g.len FROM gone g
+    ), rr AS MATERIALIZED (
+        SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent
+          FROM unnest(v_below) b(id) JOIN ip_net_plan p ON p.id = b.id
+    ), da AS MATERIALIZED (
+        SELECT x.id, a.id AS aid, a.parent_id AS ap
+          FROM rr x
+          JOIN lens l ON l.vrf_id = x.vrf_id AND l.fam = family(x.prefix) AND l.len < masklen(x.prefix)
+          JOIN gone a ON a.vrf_id = x.vrf_id AND a.prefix = network(set_masklen(x.prefix, l.len))::cidr
+    ), cand AS (
+        SELECT x.id, x.parent_id AS o FROM rr x WHERE x.parent_id IS NOT NULL
+        UNION ALL
+        SELECT da.id, da.ap FROM da WHERE da.ap IS NOT NULL
+    ), par AS (
+        SELECT DISTINCT ON (c.id) c.id, o.id AS pid, masklen(o.prefix) AS plen
+          FROM cand c JOIN ip_net_plan o ON o.id = c.o
+         WHERE NOT EXISTS (SELECT 1 FROM gone g WHERE g.id = c.o)
+         ORDER BY c.id, masklen(o.prefix) DESC
+    ), calc AS MATERIALIZED (
+        SELECT x.id, x.vrf_id, x.prefix, x.pool_id, x.parent_id AS old_parent, p.pid AS new_parent,
+               x.indent AS old_indent,
+               x.indent - coalesce(k.n, 0) AS new_indent,
+               prefixd_display_prefix(x.prefix, x.type, p.plen) AS new_display
+          FROM rr x
+          LEFT JOIN par p ON p.id = x.id
+          LEFT JOIN (SELECT da.id, count(*)::integer AS n FROM da GROUP BY da.id) k ON k.id = x.id
+    ), upd AS (
+        UPDATE ip_net_plan p
+           SET parent_id = c.new_parent, indent = c.new_indent, display_prefix = c.new_display
+          FROM calc c
+         WHERE p.id = c.id
+           AND (p.parent_id, p.indent, p.display_prefix)
+               IS DISTINCT FROM (c.new_parent, c.new_indent, c.new_display)
+        RETURNING p.id
+    )
+    SELECT array_agg(ROW(c.id, c.vrf_id, c.prefix, c.pool_id, false, c.old_parent, c.new_parent,
                          c.old_indent, c.new_indent, prefixd_prefix_size(c.prefix))::prefixd_plan_state)
       INTO v_state
       FROM calc c;  -- (upd runs to completion whether read or not)
@@ -1238,6 +1312,8 @@ BEGIN
         v_state := prefixd_subtree_remove(p_changes[1]);
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'n') THEN
         v_state := prefixd_insert_positions(p_changes);  -- a multi-row INSERT
+    ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'o' OR cardinality(c.tags) > 0) THEN
+        v_state := prefixd_delete_positions(p_changes);  -- a multi-row DELETE, no tags lost
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind NOT IN ('t', 'p')) THEN
         -- tags and/or pools changed, nothing moved: the outermost rows whose
         -- tags changed pass them down.
