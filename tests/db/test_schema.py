@@ -514,8 +514,14 @@ class TestDerivedData(SchemaTestCase):
         self.assertEqual((p["indent"], p["inherited_tags"], p["display_prefix"]),
                          (5, ["top", "a", "r2", "mid", "r0"], "10.2.5.7/27"))
 
-        self.sql("DELETE FROM ip_net_plan WHERE family(prefix) = 4 AND masklen(prefix) IN (16, 27)")
-        self.assertConsistent("after deleting the /16 and /27 levels")
+        # a level without tags (set-wise), then levels with tags
+        self.sql("DELETE FROM ip_net_plan WHERE family(prefix) = 4 AND masklen(prefix) = 27")
+        self.assertConsistent("after deleting the /27 level")
+        self.assertEqual(self.prefix("10.2.5.7/32")["display_prefix"], "10.2.5.7/24")
+        self.sql("DELETE FROM ip_net_plan WHERE family(prefix) = 4 AND masklen(prefix) IN (16, 21)")
+        self.assertConsistent("after deleting the /16 and /21 levels")
+        p = self.prefix("10.2.5.7/32")
+        self.assertEqual((p["indent"], p["inherited_tags"]), (2, ["top", "a", "r0"]))
         self.sql("DELETE FROM ip_net_plan WHERE masklen(prefix) IN (32, 128) AND abs(hashtext(prefix::text)) % 3 = 0")
         self.assertConsistent("after deleting a third of the hosts")
         self.sql("DELETE FROM ip_net_plan WHERE prefix <<= '10.1.0.0/16' OR prefix <<= '2001:db8:2::/48'")
