@@ -1004,6 +1004,20 @@ BEGIN
 END
 $$;
 
+-- The rows strictly inside the given positions (one parametrised GiST probe
+-- each: joined as a whole, the planner, which cannot see the arrays' sizes,
+-- hashes on vrf_id and tests every pair); full-length positions have none.
+CREATE OR REPLACE FUNCTION prefixd_ids_below(p_vrfs integer[], p_prefixes cidr[]) RETURNS integer[]
+LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(
+        SELECT DISTINCT d.id
+          FROM unnest(p_vrfs, p_prefixes) AS c(vrf_id, prefix)
+         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                              WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
+                             OFFSET 0) d
+         WHERE NOT prefixd_is_full_length(c.prefix))
+$$;
+
 -- Positions after a multi-row INSERT, set-wise: no tree probe per row (a
 -- GiST probe per row made a bulk insert cost 80-200 us per row, growing with
 -- the table when rows arrive out of address order).  R = the new rows and
@@ -1032,16 +1046,11 @@ DECLARE
     v_state prefixd_plan_state[];
     v_below integer[];
 BEGIN
-    -- Existing rows inside new ones first: one GiST probe per new row that
-    -- can have any (OFFSET 0 keeps the probe parametrised), so that the
-    -- statement below is planned for R's actual size (custom plans).
+    -- Existing rows inside new ones first, so that the statement below is
+    -- planned for R's actual size (custom plans).
     v_below := ARRAY(
-        SELECT d.id
-          FROM unnest(p_changes) c
-         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
-                              WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
-                             OFFSET 0) d
-         WHERE NOT prefixd_is_full_length(c.prefix)
+        SELECT unnest(prefixd_ids_below(ARRAY(SELECT c.vrf_id FROM unnest(p_changes) c),
+                                        ARRAY(SELECT c.prefix FROM unnest(p_changes) c)))
         EXCEPT
         SELECT c.id FROM unnest(p_changes) c);
     WITH RECURSIVE nw AS MATERIALIZED (
@@ -1138,17 +1147,11 @@ DECLARE
     v_state prefixd_plan_state[];
     v_below integer[];
 BEGIN
-    -- R first, one GiST probe per deleted row that had children (OFFSET 0
-    -- keeps it a parametrised probe), so that the statement below is
-    -- planned for R's actual size (custom plans: a generic plan guesses ten
-    -- rows and rescans an aggregate per row).
-    v_below := ARRAY(
-        SELECT DISTINCT d.id
-          FROM unnest(p_changes) g
-         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
-                              WHERE p.vrf_id + 0 = g.vrf_id AND iprange(p.prefix) << iprange(g.prefix)
-                             OFFSET 0) d
-         WHERE g.children > 0);
+    -- R first, so that the statement below is planned for R's actual size
+    -- (custom plans: a generic plan guesses ten rows and rescans an
+    -- aggregate per row).
+    v_below := prefixd_ids_below(ARRAY(SELECT g.vrf_id FROM unnest(p_changes) g WHERE g.children > 0),
+                                 ARRAY(SELECT g.prefix FROM unnest(p_changes) g WHERE g.children > 0));
     WITH gone AS MATERIALIZED (
         SELECT c.id, c.vrf_id, c.prefix, masklen(c.prefix) AS len, c.parent_id, c.children
           FROM unnest(p_changes) c
@@ -1327,17 +1330,11 @@ BEGIN
         WITH r_ids AS (
             SELECT c.id FROM unnest(p_changes) c WHERE c.kind IN ('n', 'y')
             UNION
-            -- one GiST probe per changed position that can have descendants
-            -- (OFFSET 0 keeps the probe parametrised: joined as a whole, the
-            -- planner, which cannot see the array's size, hashes on vrf_id
-            -- and tests every pair)
-            SELECT p.id
-              FROM unnest(p_changes) c
-             CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
-                                  WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
-                                 OFFSET 0) p
-             WHERE ((c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't'))
-               AND NOT prefixd_is_full_length(c.prefix)
+            SELECT unnest(prefixd_ids_below(
+                ARRAY(SELECT c.vrf_id FROM unnest(p_changes) c
+                       WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't')),
+                ARRAY(SELECT c.prefix FROM unnest(p_changes) c
+                       WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't'))))
         ), calc AS MATERIALIZED (
             SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent,
                    p.inherited_tags, p.display_prefix, a.parent_id AS new_parent, a.indent AS new_indent,
