@@ -919,7 +919,8 @@ BEGIN
                        o.children + coalesce(pd.n, 0)::integer, o.pool_id, o.tags)::prefixd_plan_change
               FROM old_rows o
               LEFT JOIN LATERAL (SELECT sum(s.n) AS n, sum(s.a) AS a FROM prefixd_stat_pending s
-                                  WHERE s.kind = 'p' AND s.target = o.id) pd ON true);
+                                  WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))  -- (once)
+                                    AND s.kind = 'p' AND s.target = o.id) pd ON true);
         IF cardinality(v_changes) = 1 AND (v_changes[1]).children = 0 THEN
             PERFORM set_config('prefixd.maintenance', 'on', true);
             PERFORM prefixd_leaf_change(-1, (v_changes[1]).id, (v_changes[1]).vrf_id, (v_changes[1]).prefix,
@@ -934,7 +935,8 @@ BEGIN
               FROM old_rows o
               JOIN new_rows n ON n.id = o.id
               LEFT JOIN LATERAL (SELECT sum(s.n) AS n, sum(s.a) AS a FROM prefixd_stat_pending s
-                                  WHERE s.kind = 'p' AND s.target = o.id) pd ON true
+                                  WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))  -- (once)
+                                    AND s.kind = 'p' AND s.target = o.id) pd ON true
               CROSS JOIN LATERAL (VALUES ((o.vrf_id, o.prefix) IS DISTINCT FROM (n.vrf_id, n.prefix),
                                           CASE WHEN prefixd_is_full_length(o.prefix) THEN o.used_addresses
                                                ELSE o.used_addresses + coalesce(pd.a, 0) END,
@@ -1316,7 +1318,9 @@ BEGIN
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'n') THEN
         v_state := prefixd_insert_positions(p_changes);  -- a multi-row INSERT
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'o' OR cardinality(c.tags) > 0) THEN
-        v_state := prefixd_delete_positions(p_changes);  -- a multi-row DELETE, no tags lost
+        -- a multi-row DELETE, no tags lost; of leaves only: nothing moves
+        v_state := CASE WHEN EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.children > 0)
+                        THEN prefixd_delete_positions(p_changes) ELSE '{}' END;
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind NOT IN ('t', 'p')) THEN
         -- tags and/or pools changed, nothing moved: the outermost rows whose
         -- tags changed pass them down.
