@@ -898,7 +898,8 @@ BEGIN
       CROSS JOIN LATERAL (
           SELECT count(*)::integer AS n, coalesce(sum(c.total_addresses), 0) AS s
             FROM ip_net_plan c
-           WHERE c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
+           WHERE NOT prefixd_is_full_length(NEW.prefix)  -- (a host has none: no probe)
+             AND c.vrf_id + 0 = NEW.vrf_id AND iprange(c.prefix) << iprange(NEW.prefix)
              AND c.id IS DISTINCT FROM NEW.id
              AND (c.parent_id IS NOT DISTINCT FROM par.id OR c.parent_id = NEW.id)) k;
     -- A child of a pool member longer than the pool's default length: the
@@ -952,8 +953,12 @@ $$;
 -- common case) goes straight to its deltas; anything else becomes change
 -- records for prefixd_plan_sync().  Deleted and moved rows carry their
 -- effective children/used (stored plus pending).
+--
+-- jit off: a bulk statement's estimates (arrays and transition tables of
+-- tens of thousands of rows) pass jit_above_cost, and compiling its
+-- statements cost more than running them (1.3 s of 1.4 s at 16 000 rows).
 CREATE OR REPLACE FUNCTION prefixd_tf_plan_after_statement() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     v_changes prefixd_plan_change[];
     v_row     record;
@@ -986,7 +991,8 @@ BEGIN
                        o.children + coalesce(pd.n, 0)::integer, o.pool_id, o.tags)::prefixd_plan_change
               FROM old_rows o
               LEFT JOIN LATERAL (SELECT sum(s.n) AS n, sum(s.a) AS a FROM prefixd_stat_pending s
-                                  WHERE s.kind = 'p' AND s.target = o.id) pd ON true);
+                                  WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))  -- (once)
+                                    AND s.kind = 'p' AND s.target = o.id) pd ON true);
         IF cardinality(v_changes) = 1 AND (v_changes[1]).children = 0 THEN
             PERFORM set_config('prefixd.maintenance', 'on', true);
             PERFORM prefixd_leaf_change(-1, (v_changes[1]).id, (v_changes[1]).vrf_id, (v_changes[1]).prefix,
@@ -1001,7 +1007,8 @@ BEGIN
               FROM old_rows o
               JOIN new_rows n ON n.id = o.id
               LEFT JOIN LATERAL (SELECT sum(s.n) AS n, sum(s.a) AS a FROM prefixd_stat_pending s
-                                  WHERE s.kind = 'p' AND s.target = o.id) pd ON true
+                                  WHERE (SELECT EXISTS (SELECT 1 FROM prefixd_stat_pending))  -- (once)
+                                    AND s.kind = 'p' AND s.target = o.id) pd ON true
               CROSS JOIN LATERAL (VALUES ((o.vrf_id, o.prefix) IS DISTINCT FROM (n.vrf_id, n.prefix),
                                           CASE WHEN prefixd_is_full_length(o.prefix) THEN o.used_addresses
                                                ELSE o.used_addresses + coalesce(pd.a, 0) END,
@@ -1068,6 +1075,201 @@ BEGIN
     RETURN coalesce(v_state, '{}')
         || ROW(q.id, q.vrf_id, q.prefix, q.pool_id, true, NULL, q.parent_id, NULL, q.indent,
                prefixd_prefix_size(q.prefix))::prefixd_plan_state;
+END
+$$;
+
+-- The rows strictly inside the given positions (one parametrised GiST probe
+-- each: joined as a whole, the planner, which cannot see the arrays' sizes,
+-- hashes on vrf_id and tests every pair); full-length positions have none.
+CREATE OR REPLACE FUNCTION prefixd_ids_below(p_vrfs integer[], p_prefixes cidr[]) RETURNS integer[]
+LANGUAGE sql STABLE AS $$
+    SELECT ARRAY(
+        SELECT DISTINCT d.id
+          FROM unnest(p_vrfs, p_prefixes) AS c(vrf_id, prefix)
+         CROSS JOIN LATERAL (SELECT p.id FROM ip_net_plan p
+                              WHERE p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
+                             OFFSET 0) d
+         WHERE NOT prefixd_is_full_length(c.prefix))
+$$;
+
+-- Positions after a multi-row INSERT, set-wise: no tree probe per row (a
+-- GiST probe per row made a bulk insert cost 80-200 us per row, growing with
+-- the table when rows arrive out of address order).  R = the new rows and
+-- the existing rows inside them.  For x in R:
+--   NA(x) = new rows strictly containing x: one hash lookup per distinct
+--     length among the new rows (network(set_masklen(x, len)) = a new row);
+--   OA(x) = nearest existing row containing x: for an existing x its stored
+--     parent (an INSERT removes nothing); for a new x the longest existing
+--     row among the parents its BEFORE ROW trigger found for x and for the
+--     rows of NA(x).  That trigger saw every existing row and the new rows
+--     inserted before, so when it found a new row z for y, no existing row
+--     lies between z and y, and following those parents from x through new
+--     rows ends at OA(x);
+--   parent = the longer of OA(x) and the nearest row of NA(x);
+--   indent = |NA(x)| + (existing x: its stored indent; new x: OA's + 1);
+--   inherited tags: S(x) = the existing ancestors' (existing x: stored;
+--     new x: OA's inherited ++ OA's tags); with q the nearest row of NA(x),
+--     dedup(pass(q) ++ S(x)) where pass(q) = dedup(inherited(q) ++ tags(q))
+--     (the existing rows above q are in both, first occurrence kept), top
+--     down through the new rows in one recursive statement; = S(x) when no
+--     new row has tags.
+-- Returns the states prefixd_plan_sync needs (as its general step 1).
+CREATE OR REPLACE FUNCTION prefixd_insert_positions(p_changes prefixd_plan_change[]) RETURNS prefixd_plan_state[]
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_state prefixd_plan_state[];
+    v_below integer[];
+BEGIN
+    -- Existing rows inside new ones first, so that the statement below is
+    -- planned for R's actual size (custom plans).
+    v_below := ARRAY(
+        SELECT unnest(prefixd_ids_below(ARRAY(SELECT c.vrf_id FROM unnest(p_changes) c),
+                                        ARRAY(SELECT c.prefix FROM unnest(p_changes) c)))
+        EXCEPT
+        SELECT c.id FROM unnest(p_changes) c);
+    WITH RECURSIVE nw AS MATERIALIZED (
+        SELECT p.id, p.vrf_id, p.prefix, masklen(p.prefix) AS len, p.tags, p.parent_id AS p0
+          FROM unnest(p_changes) c JOIN ip_net_plan p ON p.id = c.id
+    ), lens AS MATERIALIZED (
+        SELECT DISTINCT nw.vrf_id, family(nw.prefix) AS fam, nw.len FROM nw
+    ), r AS MATERIALIZED (
+        SELECT nw.id, true AS is_new, nw.p0 AS old_parent FROM nw
+        UNION ALL
+        SELECT b.id, false, NULL::integer FROM unnest(v_below) b(id)
+    ), rr AS MATERIALIZED (
+        SELECT r.id, r.is_new, p.vrf_id, p.prefix, p.type, p.tags, p.pool_id, p.indent, p.inherited_tags,
+               CASE WHEN r.is_new THEN r.old_parent ELSE p.parent_id END AS old_parent
+          FROM r JOIN ip_net_plan p ON p.id = r.id
+    ), na AS MATERIALIZED (
+        SELECT x.id, a.id AS aid, a.len, a.p0
+          FROM rr x
+          JOIN lens l ON l.vrf_id = x.vrf_id AND l.fam = family(x.prefix) AND l.len < masklen(x.prefix)
+          JOIN nw a ON a.vrf_id = x.vrf_id AND a.prefix = network(set_masklen(x.prefix, l.len))::cidr
+    ), agg AS (
+        SELECT na.id, count(*)::integer AS k, max(na.len) AS qlen,
+               (array_agg(na.aid ORDER BY na.len DESC))[1] AS q
+          FROM na GROUP BY na.id
+    ), cand AS (
+        SELECT x.id, x.old_parent AS o FROM rr x WHERE x.is_new AND x.old_parent IS NOT NULL
+        UNION ALL
+        SELECT na.id, na.p0 FROM na WHERE na.p0 IS NOT NULL
+    ), oa_new AS (
+        SELECT DISTINCT ON (c.id) c.id, c.o
+          FROM cand c JOIN ip_net_plan o ON o.id = c.o
+         WHERE NOT EXISTS (SELECT 1 FROM nw WHERE nw.id = c.o)
+         ORDER BY c.id, masklen(o.prefix) DESC
+    ), pos AS MATERIALIZED (
+        SELECT x.id, x.is_new, x.vrf_id, x.prefix, x.type, x.tags, x.pool_id,
+               CASE WHEN x.is_new THEN NULL ELSE x.old_parent END AS old_parent,
+               CASE WHEN x.is_new THEN NULL ELSE x.indent END AS old_indent,
+               a.q,
+               CASE WHEN a.q IS NOT NULL AND (o.id IS NULL OR a.qlen > masklen(o.prefix)) THEN a.q ELSE o.id END
+                   AS new_parent,
+               CASE WHEN a.q IS NOT NULL AND (o.id IS NULL OR a.qlen > masklen(o.prefix)) THEN a.qlen
+                    ELSE masklen(o.prefix) END AS parent_len,
+               coalesce(a.k, 0) + CASE WHEN NOT x.is_new THEN x.indent
+                                       WHEN o.id IS NULL THEN 0 ELSE o.indent + 1 END AS new_indent,
+               CASE WHEN NOT x.is_new THEN x.inherited_tags
+                    WHEN o.id IS NULL THEN '{}'::text[]
+                    WHEN cardinality(coalesce(o.tags, '{}')) = 0 THEN o.inherited_tags
+                    ELSE prefixd_array_dedup(o.inherited_tags || o.tags) END AS s
+          FROM rr x
+          LEFT JOIN agg a ON a.id = x.id
+          LEFT JOIN oa_new n ON n.id = x.id
+          LEFT JOIN ip_net_plan o ON o.id = CASE WHEN x.is_new THEN n.o ELSE x.old_parent END
+    ), lv(id, pass) AS (
+        -- what the new rows with tags below them pass down, top-down
+        SELECT p.id, prefixd_array_dedup(p.s || coalesce(p.tags, '{}'))
+          FROM pos p WHERE p.is_new AND p.q IS NULL
+           AND EXISTS (SELECT 1 FROM nw WHERE cardinality(nw.tags) > 0)
+        UNION ALL
+        SELECT p.id, prefixd_array_dedup(lv.pass || p.s || coalesce(p.tags, '{}'))
+          FROM lv JOIN pos p ON p.q = lv.id AND p.is_new
+    ), calc AS MATERIALIZED (
+        SELECT p.*, CASE WHEN lv.id IS NULL THEN p.s ELSE prefixd_array_dedup(lv.pass || p.s) END AS new_tags,
+               prefixd_display_prefix(p.prefix, p.type, p.parent_len) AS new_display
+          FROM pos p LEFT JOIN lv ON lv.id = p.q
+    ), upd AS (
+        UPDATE ip_net_plan p
+           SET parent_id = c.new_parent, indent = c.new_indent,
+               inherited_tags = c.new_tags, display_prefix = c.new_display
+          FROM calc c
+         WHERE p.id = c.id
+           AND (p.parent_id, p.indent, p.inherited_tags, p.display_prefix)
+               IS DISTINCT FROM (c.new_parent, c.new_indent, c.new_tags, c.new_display)
+        RETURNING p.id
+    )
+    SELECT array_agg(ROW(c.id, c.vrf_id, c.prefix, c.pool_id, c.is_new, c.old_parent, c.new_parent,
+                         c.old_indent, c.new_indent, prefixd_prefix_size(c.prefix))::prefixd_plan_state)
+      INTO v_state
+      FROM calc c;  -- (upd runs to completion whether read or not)
+    RETURN coalesce(v_state, '{}');
+END
+$$;
+
+-- Positions after a multi-row DELETE of prefixes none of which has tags,
+-- set-wise (as prefixd_insert_positions).  R = the rows below deleted rows
+-- with children.  For x in R, D(x) = the deleted rows strictly containing x
+-- (one hash lookup per distinct deleted length): indent drops by |D(x)|;
+-- the new parent is the longest surviving row among x's stored parent and
+-- the stored parents of D(x) (the surviving row just above a run of deleted
+-- ones is that run's top's parent); inherited tags stay (the deleted rows
+-- had none).
+CREATE OR REPLACE FUNCTION prefixd_delete_positions(p_changes prefixd_plan_change[]) RETURNS prefixd_plan_state[]
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    v_state prefixd_plan_state[];
+    v_below integer[];
+BEGIN
+    -- R first, so that the statement below is planned for R's actual size
+    -- (custom plans: a generic plan guesses ten rows and rescans an
+    -- aggregate per row).
+    v_below := prefixd_ids_below(ARRAY(SELECT g.vrf_id FROM unnest(p_changes) g WHERE g.children > 0),
+                                 ARRAY(SELECT g.prefix FROM unnest(p_changes) g WHERE g.children > 0));
+    WITH gone AS MATERIALIZED (
+        SELECT c.id, c.vrf_id, c.prefix, masklen(c.prefix) AS len, c.parent_id, c.children
+          FROM unnest(p_changes) c
+    ), lens AS MATERIALIZED (
+        SELECT DISTINCT g.vrf_id, family(g.prefix) AS fam, g.len FROM gone g
+    ), rr AS MATERIALIZED (
+        SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent
+          FROM unnest(v_below) b(id) JOIN ip_net_plan p ON p.id = b.id
+    ), da AS MATERIALIZED (
+        SELECT x.id, a.id AS aid, a.parent_id AS ap
+          FROM rr x
+          JOIN lens l ON l.vrf_id = x.vrf_id AND l.fam = family(x.prefix) AND l.len < masklen(x.prefix)
+          JOIN gone a ON a.vrf_id = x.vrf_id AND a.prefix = network(set_masklen(x.prefix, l.len))::cidr
+    ), cand AS (
+        SELECT x.id, x.parent_id AS o FROM rr x WHERE x.parent_id IS NOT NULL
+        UNION ALL
+        SELECT da.id, da.ap FROM da WHERE da.ap IS NOT NULL
+    ), par AS (
+        SELECT DISTINCT ON (c.id) c.id, o.id AS pid, masklen(o.prefix) AS plen
+          FROM cand c JOIN ip_net_plan o ON o.id = c.o
+         WHERE NOT EXISTS (SELECT 1 FROM gone g WHERE g.id = c.o)
+         ORDER BY c.id, masklen(o.prefix) DESC
+    ), calc AS MATERIALIZED (
+        SELECT x.id, x.vrf_id, x.prefix, x.pool_id, x.parent_id AS old_parent, p.pid AS new_parent,
+               x.indent AS old_indent,
+               x.indent - coalesce(k.n, 0) AS new_indent,
+               prefixd_display_prefix(x.prefix, x.type, p.plen) AS new_display
+          FROM rr x
+          LEFT JOIN par p ON p.id = x.id
+          LEFT JOIN (SELECT da.id, count(*)::integer AS n FROM da GROUP BY da.id) k ON k.id = x.id
+    ), upd AS (
+        UPDATE ip_net_plan p
+           SET parent_id = c.new_parent, indent = c.new_indent, display_prefix = c.new_display
+          FROM calc c
+         WHERE p.id = c.id
+           AND (p.parent_id, p.indent, p.display_prefix)
+               IS DISTINCT FROM (c.new_parent, c.new_indent, c.new_display)
+        RETURNING p.id
+    )
+    SELECT array_agg(ROW(c.id, c.vrf_id, c.prefix, c.pool_id, false, c.old_parent, c.new_parent,
+                         c.old_indent, c.new_indent, prefixd_prefix_size(c.prefix))::prefixd_plan_state)
+      INTO v_state
+      FROM calc c;  -- (upd runs to completion whether read or not)
+    RETURN coalesce(v_state, '{}');
 END
 $$;
 
@@ -1185,6 +1387,12 @@ BEGIN
         v_state := prefixd_subtree_insert((p_changes[1]).id);
     ELSIF cardinality(p_changes) = 1 AND (p_changes[1]).kind = 'o' THEN
         v_state := prefixd_subtree_remove(p_changes[1]);
+    ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'n') THEN
+        v_state := prefixd_insert_positions(p_changes);  -- a multi-row INSERT
+    ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind <> 'o' OR cardinality(c.tags) > 0) THEN
+        -- a multi-row DELETE, no tags lost; of leaves only: nothing moves
+        v_state := CASE WHEN EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.children > 0)
+                        THEN prefixd_delete_positions(p_changes) ELSE '{}' END;
     ELSIF NOT EXISTS (SELECT 1 FROM unnest(p_changes) c WHERE c.kind NOT IN ('t', 'p')) THEN
         -- tags and/or pools changed, nothing moved: the outermost rows whose
         -- tags changed pass them down.
@@ -1198,10 +1406,11 @@ BEGIN
         WITH r_ids AS (
             SELECT c.id FROM unnest(p_changes) c WHERE c.kind IN ('n', 'y')
             UNION
-            SELECT p.id
-              FROM unnest(p_changes) c
-              JOIN ip_net_plan p ON p.vrf_id + 0 = c.vrf_id AND iprange(p.prefix) << iprange(c.prefix)
-             WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't')
+            SELECT unnest(prefixd_ids_below(
+                ARRAY(SELECT c.vrf_id FROM unnest(p_changes) c
+                       WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't')),
+                ARRAY(SELECT c.prefix FROM unnest(p_changes) c
+                       WHERE (c.kind = 'o' AND c.children > 0) OR c.kind IN ('n', 't'))))
         ), calc AS MATERIALIZED (
             SELECT p.id, p.vrf_id, p.prefix, p.type, p.pool_id, p.parent_id, p.indent,
                    p.inherited_tags, p.display_prefix, a.parent_id AS new_parent, a.indent AS new_indent,

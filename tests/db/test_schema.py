@@ -464,6 +464,69 @@ class TestDerivedData(SchemaTestCase):
         new = self.prefix("10.2.0.0/16")
         self.assertEqual(new["added"], new["last_modified"])
 
+    def test_bulk_statements_of_thousands_of_rows(self):
+        """Plain-SQL bulk loads: one INSERT of every level at once (parents
+        after or before their children, the order scrambled), a second one
+        inserting covering prefixes above existing ones and between existing
+        levels, then DELETEs of middle prefixes, of leaves and of a subtree;
+        every derived value recounted after each statement."""
+        self.sql("INSERT INTO ip_net_pool (name, ipv4_default_prefix_length, ipv6_default_prefix_length) "
+                 "VALUES ('bulk', 26, 64);")
+        self.sql("""
+            INSERT INTO ip_net_plan (vrf_id, prefix, type, pool_id, tags)
+            SELECT 0, p, t::ip_net_plan_type, pool, tags FROM (
+                SELECT format('10.%s.0.0/16', x)::cidr AS p, 'reservation' AS t, NULL::integer AS pool,
+                       CASE WHEN x % 2 = 0 THEN ARRAY['r' || x] END AS tags
+                  FROM generate_series(0, 3) x
+                UNION ALL
+                SELECT format('10.%s.%s.0/24', x, y)::cidr, 'assignment', CASE WHEN y % 3 = 0 THEN 1 END,
+                       CASE WHEN y % 4 = 1 THEN ARRAY['a', 'r0'] END
+                  FROM generate_series(0, 3) x, generate_series(0, 7) y
+                UNION ALL
+                SELECT format('10.%s.%s.%s/32', x, y, h)::cidr, 'host', NULL, NULL
+                  FROM generate_series(0, 3) x, generate_series(0, 7) y, generate_series(1, 60) h
+                UNION ALL
+                SELECT format('2001:db8:%s::/48', x)::cidr, 'reservation', NULL, ARRAY['v6']
+                  FROM generate_series(1, 2) x
+                UNION ALL
+                SELECT format('2001:db8:%s:%s::/64', x, y)::cidr, 'assignment', 1, NULL
+                  FROM generate_series(1, 2) x, generate_series(1, 5) y
+                UNION ALL
+                SELECT format('2001:db8:%s:%s::%s/128', x, y, h)::cidr, 'host', NULL, NULL
+                  FROM generate_series(1, 2) x, generate_series(1, 5) y, generate_series(1, 40) h
+            ) s ORDER BY md5(p::text)""")
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM ip_net_plan")[0]["n"], 4 + 32 + 1920 + 2 + 10 + 400)
+        self.assertConsistent("after one INSERT of 2 368 rows at every level")
+        self.assertEqual(self.prefix("10.2.5.7/32")["inherited_tags"], ["r2", "a", "r0"])
+
+        # above everything, between /16 and /24, between /24 and its hosts
+        self.sql("""
+            INSERT INTO ip_net_plan (vrf_id, prefix, type, tags)
+            SELECT 0, p, 'reservation', tags FROM (
+                SELECT '10.0.0.0/8'::cidr AS p, ARRAY['top', 'a'] AS tags
+                UNION ALL SELECT format('10.%s.0.0/21', x)::cidr, ARRAY['mid'] FROM generate_series(0, 3) x
+                UNION ALL SELECT format('10.%s.%s.0/27', x, y)::cidr, NULL FROM generate_series(0, 3) x,
+                                                                              generate_series(2, 5) y
+                UNION ALL SELECT '2001:db8::/32'::cidr, NULL
+            ) s ORDER BY md5(p::text)""")
+        self.assertConsistent("after inserting covering prefixes")
+        p = self.prefix("10.2.5.7/32")
+        self.assertEqual((p["indent"], p["inherited_tags"], p["display_prefix"]),
+                         (5, ["top", "a", "r2", "mid", "r0"], "10.2.5.7/27"))
+
+        # a level without tags (set-wise), then levels with tags
+        self.sql("DELETE FROM ip_net_plan WHERE family(prefix) = 4 AND masklen(prefix) = 27")
+        self.assertConsistent("after deleting the /27 level")
+        self.assertEqual(self.prefix("10.2.5.7/32")["display_prefix"], "10.2.5.7/24")
+        self.sql("DELETE FROM ip_net_plan WHERE family(prefix) = 4 AND masklen(prefix) IN (16, 21)")
+        self.assertConsistent("after deleting the /16 and /21 levels")
+        p = self.prefix("10.2.5.7/32")
+        self.assertEqual((p["indent"], p["inherited_tags"]), (2, ["top", "a", "r0"]))
+        self.sql("DELETE FROM ip_net_plan WHERE masklen(prefix) IN (32, 128) AND abs(hashtext(prefix::text)) % 3 = 0")
+        self.assertConsistent("after deleting a third of the hosts")
+        self.sql("DELETE FROM ip_net_plan WHERE prefix <<= '10.1.0.0/16' OR prefix <<= '2001:db8:2::/48'")
+        self.assertConsistent("after deleting two subtrees")
+
     def test_randomised_plain_sql(self):
         seed = int(os.environ.get("PREFIXD_TEST_SEED", "20240501"))
         batches = int(os.environ.get("PREFIXD_TEST_BATCHES", "25"))
