@@ -362,7 +362,10 @@ DATA_TABLES = ("ip_net_vrf", "ip_net_pool", "ip_net_plan", "ip_net_asn", "ip_net
 
 def data_snapshot(db):
     """Every row of the NIPAP data tables as text (one line per table), to
-    show that a call changed nothing."""
+    show that a call changed nothing. The statistics deltas pending then are
+    folded first (0013): a background fold between two snapshots changes the
+    tables' rows, not the data."""
+    fold_statistics(db)
     parts = [f"(SELECT '{t}: ' || coalesce(string_agg(translate(x::text, E'\\n', ' '), ' ; ' "
              f"ORDER BY x::text), '') FROM {t} x)" for t in DATA_TABLES]
     text = db.sql("SELECT " + " || E'\\n' || ".join(parts))
