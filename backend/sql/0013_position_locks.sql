@@ -331,6 +331,7 @@ DECLARE
     v_j     integer;
     v_ok    boolean;
     v_tag   text;
+    v_escalated boolean;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- raises
@@ -346,46 +347,35 @@ BEGIN
        AND coalesce(nullif(current_setting('prefixd.positions', true), ''), '0')::integer >= 128 THEN
         PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- escalates
     END IF;
-    IF strpos(coalesce(current_setting('prefixd.escalated', true), ''), v_tag) > 0 THEN
-        FOR v_i IN 1 .. cardinality(p_candidates) LOOP
-            v_c := p_candidates[v_i];
-            v_s := p_spaces[v_i];
-            IF NOT EXISTS (
-                SELECT 1 FROM ip_net_plan x
-                 WHERE x.vrf_id + 0 = p_vrf AND iprange(x.prefix) && iprange(v_c)
-                   AND (x.prefix = v_c OR NOT iprange(x.prefix) >>= iprange(v_s))) THEN
-                claimed := v_c;
-                RETURN;
-            END IF;
-        END LOOP;
-        RETURN;
-    END IF;
-    FOR v_i IN 1 .. coalesce(cardinality(p_candidates), 0) LOOP
+    v_escalated := strpos(coalesce(current_setting('prefixd.escalated', true), ''), v_tag) > 0;
+    FOR v_i IN 1 .. cardinality(p_candidates) LOOP
         v_c := p_candidates[v_i];
         v_s := p_spaces[v_i];
-        v_keys := prefixd_position_keys(p_vrf, v_c);
-        v_n := cardinality(v_keys);
-        -- keys up to this index lock the search prefix or what covers it
-        v_top := CASE family(v_c) WHEN 4 THEN masklen(v_s) + 1 ELSE masklen(v_s) / 4 + 1 END;
-        -- C's own key first: concurrent allocations contend for the same
-        -- lowest candidates, and one try-lock tells that C is taken (the
-        -- truncations after it cost 32 more).  Try-locks never wait, so the
-        -- order cannot deadlock; a C locked here and then given up (a change
-        -- above it in flight) stays locked by us, which only makes others
-        -- skip it.
-        CONTINUE WHEN NOT pg_try_advisory_xact_lock(v_keys[v_n]);
-        v_ok := true;
-        FOR v_j IN 1 .. v_n - 1 LOOP
-            IF NOT pg_try_advisory_xact_lock_shared(v_keys[v_j]) THEN
-                IF v_j <= v_top THEN
-                    wait_key := v_keys[v_j];
-                    RETURN;
+        IF NOT v_escalated THEN
+            v_keys := prefixd_position_keys(p_vrf, v_c);
+            v_n := cardinality(v_keys);
+            -- keys up to this index lock the search prefix or what covers it
+            v_top := CASE family(v_c) WHEN 4 THEN masklen(v_s) + 1 ELSE masklen(v_s) / 4 + 1 END;
+            -- C's own key first: concurrent allocations contend for the same
+            -- lowest candidates, and one try-lock tells that C is taken (the
+            -- truncations after it cost 32 more).  Try-locks never wait, so
+            -- the order cannot deadlock; a C locked here and then given up (a
+            -- change above it in flight) stays locked by us, which only makes
+            -- others skip it.
+            CONTINUE WHEN NOT pg_try_advisory_xact_lock(v_keys[v_n]);
+            v_ok := true;
+            FOR v_j IN 1 .. v_n - 1 LOOP
+                IF NOT pg_try_advisory_xact_lock_shared(v_keys[v_j]) THEN
+                    IF v_j <= v_top THEN
+                        wait_key := v_keys[v_j];
+                        RETURN;
+                    END IF;
+                    v_ok := false;
+                    EXIT;
                 END IF;
-                v_ok := false;
-                EXIT;
-            END IF;
-        END LOOP;
-        CONTINUE WHEN NOT v_ok;
+            END LOOP;
+            CONTINUE WHEN NOT v_ok;
+        END IF;
         IF NOT EXISTS (
             SELECT 1 FROM ip_net_plan x
              WHERE x.vrf_id + 0 = p_vrf AND iprange(x.prefix) && iprange(v_c)
