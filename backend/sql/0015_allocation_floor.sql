@@ -18,14 +18,22 @@
 -- could uncover or restructure space below it: a prefix inserted, deleted
 -- or moved inside S whose first address is below `floor` (allocations
 -- insert at or above it, so they keep it).  The one race this misses is a
--- deletion committing while an allocation that saw the deleted prefix
--- writes a floor; `based` (the clock time of the full walk a floor derives
--- from) bounds that: the daemon does not trust a floor based on a walk more
--- than two seconds old, and walks S from its start again.
+-- change committing while an allocation that walked without seeing it
+-- writes a floor, or holds the floor the change would drop (see below);
+-- `based` (the clock time of the full walk a floor derives from) bounds
+-- that: the daemon does not trust a floor based on a walk more than two
+-- seconds old, and walks S from its start again.  A stale floor can only
+-- make an allocation return a higher block than the lowest; the claim's
+-- freedom check still refuses any block that is taken.
 --
--- No hot row: the daemon writes a floor only after walking 64 or more
--- prefixes past the previous one, never waits for it (SKIP LOCKED), and a
--- change above the floor never touches it.
+-- No hot row and no waiting, ever: the daemon writes a floor only after
+-- walking 64 or more prefixes past the previous one and skips a floor
+-- another transaction holds (SKIP LOCKED, and a try-lock before a first
+-- insert); a change below a floor drops only the floors nobody else holds.
+-- Waiting in either place deadlocked: the floor's holder, still in its
+-- transaction, went on to wait for position locks or (plain SQL sessions)
+-- statistics rows the dropping transaction held.  A change above the floor
+-- never touches it.
 
 CREATE TABLE IF NOT EXISTS prefixd_alloc_floor (
     vrf_id integer NOT NULL,
@@ -40,7 +48,7 @@ COMMENT ON TABLE prefixd_alloc_floor IS
     'prefixd: where allocation searches resume (see prefixd_note_floor); safe to empty at any time';
 
 -- Records (or moves) the floor of (p_vrf, p_space, p_length) unless another
--- transaction holds it; never waits except for a concurrent first insert.
+-- transaction holds it or is recording it; never waits.
 CREATE OR REPLACE FUNCTION prefixd_note_floor(p_vrf integer, p_space cidr, p_length integer, p_after cidr,
                                               p_floor cidr, p_based timestamptz) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -58,7 +66,10 @@ BEGIN
     END IF;
     SELECT true INTO v_found FROM prefixd_alloc_floor
      WHERE vrf_id = p_vrf AND space = p_space AND length = p_length;
-    IF v_found IS NULL THEN
+    -- A first insert waits for another transaction's uncommitted insert of
+    -- the same key; whoever inserts holds this try-lock until it ends.
+    IF v_found IS NULL
+       AND pg_try_advisory_xact_lock(1885763688, hashtext(p_vrf || ' ' || p_space || ' ' || p_length)) THEN
         INSERT INTO prefixd_alloc_floor (vrf_id, space, length, after, floor, based)
         VALUES (p_vrf, p_space, p_length, p_after, p_floor, p_based)
         ON CONFLICT (vrf_id, space, length) DO NOTHING;
@@ -67,7 +78,8 @@ END
 $$;
 
 -- Drops the floors a statement's positions invalidate (see the header):
--- rows inserted, deleted, or moved (old and new positions).
+-- rows inserted, deleted, or moved (old and new positions).  A floor another
+-- transaction holds is left to it (SKIP LOCKED: see the header's race).
 CREATE OR REPLACE FUNCTION prefixd_tf_floor_after_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -75,24 +87,30 @@ BEGIN
         RETURN NULL;  -- derived columns only, or (the common case) no floor at all
     END IF;
     IF TG_OP = 'INSERT' THEN
-        DELETE FROM prefixd_alloc_floor f
-         WHERE EXISTS (SELECT 1 FROM new_rows c
-                        WHERE c.vrf_id = f.vrf_id AND c.prefix <<= f.space
-                          AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor));
+        DELETE FROM prefixd_alloc_floor d
+         WHERE d.ctid IN (SELECT f.ctid FROM prefixd_alloc_floor f
+                           WHERE EXISTS (SELECT 1 FROM new_rows c
+                                          WHERE c.vrf_id = f.vrf_id AND c.prefix <<= f.space
+                                            AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor))
+                             FOR UPDATE SKIP LOCKED);
     ELSIF TG_OP = 'DELETE' THEN
-        DELETE FROM prefixd_alloc_floor f
-         WHERE EXISTS (SELECT 1 FROM old_rows c
-                        WHERE c.vrf_id = f.vrf_id AND c.prefix <<= f.space
-                          AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor));
+        DELETE FROM prefixd_alloc_floor d
+         WHERE d.ctid IN (SELECT f.ctid FROM prefixd_alloc_floor f
+                           WHERE EXISTS (SELECT 1 FROM old_rows c
+                                          WHERE c.vrf_id = f.vrf_id AND c.prefix <<= f.space
+                                            AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor))
+                             FOR UPDATE SKIP LOCKED);
     ELSE
-        DELETE FROM prefixd_alloc_floor f
-         WHERE EXISTS (SELECT 1
-                         FROM old_rows o
-                         JOIN new_rows n ON n.id = o.id
-                        CROSS JOIN LATERAL (VALUES (o.vrf_id, o.prefix), (n.vrf_id, n.prefix)) AS c(vrf_id, prefix)
-                        WHERE (o.vrf_id, o.prefix) IS DISTINCT FROM (n.vrf_id, n.prefix)
-                          AND c.vrf_id = f.vrf_id AND c.prefix <<= f.space
-                          AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor));
+        DELETE FROM prefixd_alloc_floor d
+         WHERE d.ctid IN (SELECT f.ctid FROM prefixd_alloc_floor f
+                           WHERE EXISTS (SELECT 1
+                                           FROM old_rows o
+                                           JOIN new_rows n ON n.id = o.id
+                                          CROSS JOIN LATERAL (VALUES (o.vrf_id, o.prefix), (n.vrf_id, n.prefix)) AS c(vrf_id, prefix)
+                                          WHERE (o.vrf_id, o.prefix) IS DISTINCT FROM (n.vrf_id, n.prefix)
+                                            AND c.vrf_id = f.vrf_id AND c.prefix <<= f.space
+                                            AND prefixd_range_lo(c.prefix) < prefixd_range_lo(f.floor))
+                             FOR UPDATE SKIP LOCKED);
     END IF;
     RETURN NULL;
 END

@@ -7,6 +7,7 @@
 #include "backend/allocator.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "backend/errors.h"
@@ -297,6 +298,8 @@ TEST_F(Allocator, Allocation_7_2_ConcurrentAllocationsNeverOverlap) {
   constexpr int kWriters = 8;
   constexpr int kEach = 25;
   std::atomic<int> failures{0};
+  std::mutex failed_lock;
+  std::vector<std::string> failed;
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
@@ -305,14 +308,17 @@ TEST_F(Allocator, Allocation_7_2_ConcurrentAllocationsNeverOverlap) {
       for (int i = 0; i < kEach; ++i) {
         try {
           allocate_and_add(conn, std::nullopt, from_pool("shared", 4, 24 + (w + i) % 4));
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
           ++failures;
+          const std::lock_guard<std::mutex> hold(failed_lock);
+          failed.emplace_back(e.what());
         }
       }
     });
   }
   for (auto& t : writers) t.join();
   EXPECT_EQ(failures.load(), 0);
+  for (const auto& message : failed) ADD_FAILURE() << "an allocation failed: " << message;
   const int n = kWriters * kEach;
   EXPECT_EQ(scalar("SELECT count(*) FROM ip_net_plan WHERE vrf_id = " + std::to_string(v)),
             std::to_string(n + 1));

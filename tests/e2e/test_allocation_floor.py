@@ -8,6 +8,7 @@ with plain SQL -- and checks that the next allocation takes the freed
 block; a floor older than its two-second trust is not used; statistics
 still equal a recount."""
 import ipaddress
+import subprocess
 import unittest
 
 import harness
@@ -84,6 +85,54 @@ class AllocationFloor(unittest.TestCase):
         self.p.add_prefix({"auth": AUTH, "attr": {"prefix": "10.0.0.0/24", "type": "reservation",
                                                   "description": "over"}})
         self.assertEqual(self.from_pool()["prefix"], self.block(FILL))
+        self.assertConsistent()
+
+    def hold(self, statement):
+        """An open transaction that ran `statement` and holds what it locked
+        until the returned function ends it."""
+        holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.db.name],
+                                  env=dict(self.db.env, PGAPPNAME="floor holder"), text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        holder.stdin.write(f"BEGIN;\n{statement};\nSELECT 'held';\n")
+        holder.stdin.flush()
+        lines = iter(holder.stdout.readline, "")
+        if "held" not in (line.strip() for line in lines):
+            holder.kill()
+            self.fail(f"the holding transaction failed ({holder.wait()})")
+
+        def end():
+            holder.stdin.write("COMMIT;\n")
+            holder.stdin.close()
+            self.assertEqual(holder.wait(), 0)
+        return end
+
+    def test_a_floor_held_by_an_open_transaction_never_makes_a_writer_wait(self):
+        # Waiting here deadlocked: the holder, an allocation still in its
+        # transaction, went on to wait for locks the writer held. lock_timeout
+        # turns a wait (for a holder that never ends on its own) into an error.
+        self.fill()
+        end = self.hold("SELECT prefixd_note_floor(f.vrf_id, f.space, f.length, f.after, f.floor, f.based) "
+                        "FROM prefixd_alloc_floor f")
+        try:
+            self.db.sql(f"SET lock_timeout = '5s'; DELETE FROM ip_net_plan WHERE prefix = '{self.block(4)}'")
+            self.db.sql(f"SET lock_timeout = '5s'; UPDATE ip_net_plan SET prefix = '192.0.2.0/28' "
+                        f"WHERE prefix = '{self.block(6)}'")
+            # A first floor of another length, being written, is skipped too.
+            key = "f.vrf_id, f.space, 29, f.after, f.floor, f.based"
+            self.db.sql(f"SELECT prefixd_note_floor({key}) FROM prefixd_alloc_floor f")
+        finally:
+            end()
+        end = self.hold(f"SELECT prefixd_note_floor(f.vrf_id, f.space, 30, f.after, f.floor, f.based) "
+                        "FROM prefixd_alloc_floor f WHERE f.length = 28")
+        try:
+            self.db.sql("SET lock_timeout = '5s'; SELECT prefixd_note_floor(f.vrf_id, f.space, 30, f.after, "
+                        "f.floor, f.based) FROM prefixd_alloc_floor f WHERE f.length = 28")
+        finally:
+            end()
+        # The held floor outlived the changes below it (the race the trust
+        # bounds); aged past its trust, the freed blocks are found again.
+        self.db.sql("UPDATE prefixd_alloc_floor SET based = clock_timestamp() - interval '3 seconds'")
+        self.assertEqual([self.from_pool()["prefix"] for _ in range(2)], [self.block(4), self.block(6)])
         self.assertConsistent()
 
     def test_a_stale_floor_is_not_trusted_after_two_seconds(self):
