@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "api/batch.h"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "api/json_frontend.h"
+#include "api/prefix_methods.h"
+#include "api/wire_decode.h"
 #include "backend/operation.h"
+#include "backend/prefix_operations.h"
 
 namespace prefixd::api {
 
@@ -70,6 +75,85 @@ Call checked_call(std::size_t index, Value& item) {
   return call;
 }
 
+// Runs of at least this many consecutive explicit add_prefix calls are
+// tried as one statement.
+constexpr std::size_t kMinAddRun = 16;
+
+bool is_add_prefix(const Call& call) {
+  return call.method->name == "add_prefix";
+}
+
+// The results of the add_prefix calls from `first` on, when they ran.
+bool write_results(const std::vector<Call>& calls, std::size_t first,
+                   const std::optional<std::vector<Prefix>>& added, ValueWriter& out) {
+  if (!added) return false;
+  for (std::size_t i = 0; i < added->size(); ++i) {
+    write_prefix_result(out, calls[first + i].params[0].as_struct(), (*added)[i]);
+  }
+  return true;
+}
+
+// Consecutive identical allocating add_prefix calls from `first` on (the
+// same arguments, so the same user and authoritative_source), run at once
+// (ops::allocate_prefixes_at_once). Returns as run_adds_at_once does.
+std::pair<bool, std::size_t> run_allocations_at_once(std::vector<Call>& calls,
+                                                     std::vector<CallContext>& contexts,
+                                                     std::size_t first,
+                                                     const ops::AddPrefix::Args& args,
+                                                     ops::Transaction& transaction,
+                                                     ApiServices& services, ValueWriter& out) {
+  std::size_t end = first + 1;
+  while (end < calls.size() && calls[end].method == calls[first].method &&
+         calls[end].params[0] == calls[first].params[0]) {
+    ++end;
+  }
+  if (end - first < kMinAddRun) return {false, end};
+  const auto added = ops::allocate_prefixes_at_once(transaction, actor_of(contexts[first].session),
+                                                    args, static_cast<int>(end - first));
+  note_write(services);
+  return {write_results(calls, first, added, out), end};
+}
+
+// Consecutive explicit add_prefix calls from `first` on, by one user with
+// one authoritative_source, added in one statement (add_prefixes_at_once)
+// and their results written. Returns whether it ran them, and the end of
+// the calls it considered (those run, or those to run one by one).
+std::pair<bool, std::size_t> run_adds_at_once(std::vector<Call>& calls,
+                                              std::vector<CallContext>& contexts, std::size_t first,
+                                              ops::Transaction& transaction, ApiServices& services,
+                                              ValueWriter& out) {
+  try {
+    const ops::AddPrefix::Args args = decode_add_prefix(calls[first].params[0].as_struct());
+    if (args.allocation) {
+      return run_allocations_at_once(calls, contexts, first, args, transaction, services, out);
+    }
+  } catch (const NipapError&) {
+    return {false, first + 1};  // refused when it runs on its own
+  }
+  const Actor actor = actor_of(contexts[first].session);
+  std::vector<ops::AddPrefix::Args> runs;
+  std::size_t end = first;
+  for (; end < calls.size() && is_add_prefix(calls[end]); ++end) {
+    const Actor other = actor_of(contexts[end].session);
+    if (other.username != actor.username || other.authenticated_as != actor.authenticated_as ||
+        other.full_name != actor.full_name ||
+        other.authoritative_source != actor.authoritative_source) {
+      break;
+    }
+    try {
+      ops::AddPrefix::Args args = decode_add_prefix(calls[end].params[0].as_struct());
+      if (args.allocation || !args.attr.prefix) break;
+      runs.push_back(std::move(args));
+    } catch (const NipapError&) {
+      break;  // refused when it runs on its own
+    }
+  }
+  if (runs.size() < kMinAddRun) return {false, end};
+  const auto added = ops::add_prefixes_at_once(transaction, actor, runs);
+  note_write(services);
+  return {write_results(calls, first, added, out), end};
+}
+
 }  // namespace
 
 void run_batch(Value body, const Credentials& credentials, ApiServices& services,
@@ -106,8 +190,18 @@ void run_batch(Value body, const Credentials& credentials, ApiServices& services
     out.begin_struct();
     out.write_key("results");
     out.begin_array();
+    // A run of explicit adds that cannot go at once runs one by one.
+    std::size_t one_by_one_until = 0;
     for (std::size_t i = 0; i < calls.size(); ++i) {
       contexts[i].transaction = &transaction;
+      if (i >= one_by_one_until && is_add_prefix(calls[i])) {
+        const auto [ran, end] = run_adds_at_once(calls, contexts, i, transaction, services, out);
+        if (ran) {
+          i = end - 1;
+          continue;
+        }
+        one_by_one_until = std::max(end, i + 1);
+      }
       try {
         calls[i].method->invoke(contexts[i], calls[i].params[0].as_struct(), out);
       } catch (const NipapError& e) {

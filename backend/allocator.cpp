@@ -220,6 +220,26 @@ Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationA
   throw NipapError(FaultCode::kNonExistent, "no free prefix found");
 }
 
+std::optional<std::vector<Allocation>> allocate_many(pqxx::transaction_base& tx, VrfChoice vrf,
+                                                     const AllocationArgs& args, int count) {
+  std::optional<PoolRow> pool;
+  if (args.from_pool) {
+    pool = find_pool(tx, *args.from_pool, Caller::kAddPrefix);
+    tx.exec_prepared("allocator_lock_pool", pool->id);
+  }
+  Plan p = plan(tx, vrf, args, pool, Caller::kAddPrefix);
+  if (!p.searchable) return std::nullopt;
+  p.query.count = count;
+  const auto found = find_free_space(tx, p.query);
+  if (static_cast<int>(found.size()) < count) return std::nullopt;
+  std::vector<Allocation> out;
+  out.reserve(found.size());
+  for (const auto& text : found) {
+    out.push_back(Allocation{p.query.vrf_id, parse_prefix(text).cidr_text(), p.default_type});
+  }
+  return out;
+}
+
 uint64_t allocation_plans_computed() {
   return plans_computed.load(std::memory_order_relaxed);
 }

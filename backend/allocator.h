@@ -53,6 +53,14 @@ struct Allocation {
 // "non-existing pool specified", "No prefixes in pool").
 Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationArgs& args);
 
+// The blocks `count` allocate() calls with these arguments would return one
+// after another in one transaction (the `count` lowest free blocks), found
+// at once and not claimed: whoever adds them must lock their positions and
+// check that they are still free. nullopt when fewer are free, or the
+// space cannot be searched; refusals throw as allocate()'s do.
+std::optional<std::vector<Allocation>> allocate_many(pqxx::transaction_base& tx, VrfChoice vrf,
+                                                     const AllocationArgs& args, int count);
+
 // How many allocation plans this process has computed (find_free_prefix
 // and allocate each compute one): for tests and benchmarks.
 uint64_t allocation_plans_computed();

@@ -31,6 +31,20 @@ struct AddPrefix : Operation<Effect::kWrite, Shape::kTransaction> {
   static Result run(pqxx::transaction_base& tx, const Actor& actor, const Args& args);
 };
 
+// Several add_prefix calls of one caller in a transaction, as one statement
+// (a batch's runs, issue 13): each result is what the call would return
+// made on its own, one after another. `calls` are explicit adds whose
+// prefixes are given, or `count` identical allocating calls (calls[0]).
+// Returns nullopt, having changed nothing, when they cannot go at once (a
+// refusal among them included): the caller then runs them one by one.
+std::optional<std::vector<Prefix>> add_prefixes_at_once(Transaction& transaction,
+                                                        const Actor& actor,
+                                                        const std::vector<AddPrefix::Args>& calls);
+std::optional<std::vector<Prefix>> allocate_prefixes_at_once(Transaction& transaction,
+                                                             const Actor& actor,
+                                                             const AddPrefix::Args& call,
+                                                             int count);
+
 struct ListPrefix : Operation<Effect::kRead, Shape::kStatement> {
   using Args = PrefixSpec;  // empty: every prefix
   using Result = std::vector<Prefix>;

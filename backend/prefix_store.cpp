@@ -179,6 +179,18 @@ const std::string& add_statement() {
   return kSql;
 }
 
+// Several explicit adds at once (prefixd_add_prefixes, 0016), in call order.
+const std::string& add_many_statement() {
+  static const std::string kSql =
+      std::string("SELECT ") + kPrefixColumns +
+      " FROM prefixd_add_prefixes($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], "
+      "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+      "$13::text[], $14::text[], $15::text[], $16, $17, $18, $19, $20) WITH ORDINALITY AS p "
+      "JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id "
+      "ORDER BY p.ordinality";
+  return kSql;
+}
+
 // Containment lookups write "vrf_id + 0": with a plain vrf_id = $1 the
 // planner ANDs the iprange GiST index with ip_net_plan__vrf_id__index, which
 // reads every row of the VRF (241 680 entries at a million prefixes).
@@ -209,6 +221,7 @@ const std::vector<PreparedStatement>& prefix_statements() {
       {"prefix_pool_by_name",
        "SELECT id, name FROM ip_net_pool WHERE name = $1 ORDER BY id LIMIT 1"},
       {"prefix_add", add_statement().c_str()},
+      {"prefix_add_many", add_many_statement().c_str()},
       {"prefix_delete", "DELETE FROM ip_net_plan WHERE id = ANY($1::integer[])"},
       {"prefix_search_parent",
        "SELECT vrf_id, prefix::text, coalesce(indent, 0) FROM ip_net_plan WHERE id = $1"},
@@ -311,15 +324,32 @@ bool add_prefix_is_one_statement(const PrefixChanges& attr) {
   return !pool && vrf_by_id && !needs_value_reads(attr);
 }
 
-Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
-                  std::optional<int64_t> claimed_in) {
+namespace {
+
+// One add_prefix call's parameters of prefixd_add_prefix, after the checks
+// that need no database: the first refusal among them (step and error),
+// and the values that refusal leaves valid to send.
+struct PreparedAdd {
+  int step = kStepNone;
+  std::exception_ptr refusal;
+  int64_t vrf_id = 0;
+  std::optional<int64_t> pool_id;
+  std::optional<std::string> cidr, type, status, description, comment, node, country, order_id,
+      customer_id, external_key, alarm_priority, monitor, vlan, tags, avps;
+  std::string expires = "infinity";
+  std::string added;  // the audit row's description
+};
+
+PreparedAdd prepare_add(pqxx::transaction_base& tx, const PrefixChanges& attr,
+                        std::optional<int64_t> claimed_in) {
   if (attr.avps && attr.avps->count("")) {
     throw NipapError(FaultCode::kValue, "AVP with empty name is not allowed");
   }
   const std::optional<PoolRow> pool = resolve_pool(tx, attr.pool ? *attr.pool : std::nullopt);
   add_prefix_mode(attr.prefix.has_value(), false, false);
   const bool reads = needs_value_reads(attr);
-  const int64_t vrf_id = claimed_in ? *claimed_in : add_vrf_id(tx, attr, reads);
+  PreparedAdd out;
+  out.vrf_id = claimed_in ? *claimed_in : add_vrf_id(tx, attr, reads);
 
   FirstRefusal refusal;
   // With values PostgreSQL must read, steps 40-100 throw at once (the VRF
@@ -332,12 +362,11 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
       refusal.check(at, fn);
     }
   };
-  std::string expires = "infinity";
   std::optional<ParsedPrefix> parsed;
   check(kStepDescription,
         [&] { require_description_or_node(attr.description.has_value(), attr.node.has_value()); });
   check(kStepExpires, [&] {
-    if (reads && attr.expires) expires = resolve_expires(tx, *attr.expires);
+    if (reads && attr.expires) out.expires = resolve_expires(tx, *attr.expires);
   });
   check(kStepNilPrefix, [&] {
     if (!*attr.prefix) throw NipapError(FaultCode::kValue, "'prefix' must not be nil");
@@ -355,6 +384,8 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
   refusal.check(kStepCountry, [&] {
     if (country) country = normalize_country(*country);
   });
+  out.step = refusal.step;
+  out.refusal = refusal.error;
 
   // Values a refusal may have found wrong are not sent: their casts would
   // fail before the steps in front of them ran.
@@ -362,28 +393,103 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
   auto sent = [&](const Change<std::optional<std::string>>& v) {
     return whole ? value_or(v, std::nullopt) : std::nullopt;
   };
-  std::optional<std::string> tags = "{}";
-  if (attr.tags) tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
-  const std::optional<std::string> cidr =
-      refusal.step > kStepSyntax ? std::optional(parsed->cidr) : std::nullopt;
-  const std::optional<std::string> type =
-      refusal.step > kStepValues ? std::optional(**attr.type) : std::nullopt;
-  const std::string added = cidr ? "Added prefix " + *cidr + " with attr: " + describe(attr) : "";
+  if (whole) {
+    out.tags = "{}";
+    if (attr.tags) out.tags = *attr.tags ? std::optional(array_literal(**attr.tags)) : std::nullopt;
+    out.avps = avps_literal(attr.avps ? *attr.avps : Avps{});
+    out.status = value_or(attr.status, "assigned");
+    out.node = node;
+    out.country = country;
+  }
+  if (refusal.step > kStepSyntax) out.cidr = parsed->cidr;
+  if (refusal.step > kStepValues) out.type = **attr.type;
+  if (pool) out.pool_id = pool->id;
+  out.description = sent(attr.description);
+  out.comment = sent(attr.comment);
+  out.order_id = sent(attr.order_id);
+  out.customer_id = sent(attr.customer_id);
+  out.external_key = sent(attr.external_key);
+  out.alarm_priority = sent(attr.alarm_priority);
+  out.monitor = sent(attr.monitor);
+  out.vlan = sent(attr.vlan);
+  if (out.cidr) out.added = "Added prefix " + *out.cidr + " with attr: " + describe(attr);
+  return out;
+}
+
+}  // namespace
+
+Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
+                  std::optional<int64_t> claimed_in) {
+  const PreparedAdd a = prepare_add(tx, attr, claimed_in);
   const pqxx::result r = translate_db_errors([&] {
-    return tx.exec_prepared(
-        "prefix_add", refusal.step, vrf_id, claimed_in.has_value(), cidr, type,
-        whole ? value_or(attr.status, "assigned") : std::nullopt, sent(attr.description),
-        sent(attr.comment), whole ? node : std::nullopt,
-        pool ? std::optional<int64_t>(pool->id) : std::nullopt, whole ? country : std::nullopt,
-        sent(attr.order_id), sent(attr.customer_id), sent(attr.external_key),
-        actor.authoritative_source, sent(attr.alarm_priority), sent(attr.monitor), sent(attr.vlan),
-        whole ? tags : std::nullopt,
-        whole ? std::optional(avps_literal(attr.avps ? *attr.avps : Avps{})) : std::nullopt,
-        expires, actor.username.value_or(actor.authenticated_as), actor.authenticated_as,
-        actor.full_name, added);
+    return tx.exec_prepared("prefix_add", a.step, a.vrf_id, claimed_in.has_value(), a.cidr, a.type,
+                            a.status, a.description, a.comment, a.node, a.pool_id, a.country,
+                            a.order_id, a.customer_id, a.external_key, actor.authoritative_source,
+                            a.alarm_priority, a.monitor, a.vlan, a.tags, a.avps, a.expires,
+                            actor.username.value_or(actor.authenticated_as), actor.authenticated_as,
+                            actor.full_name, a.added);
   });
-  if (refusal.error) std::rethrow_exception(refusal.error);
+  if (a.refusal) std::rethrow_exception(a.refusal);
   return rows_to_prefixes(r).at(0);
+}
+
+std::optional<std::vector<Prefix>> add_prefixes_at_once(pqxx::transaction_base& tx,
+                                                        const Actor& actor,
+                                                        const std::vector<PrefixChanges>& attrs,
+                                                        std::optional<int64_t> allocated_in) {
+  std::vector<std::optional<std::string>> vrfs, cidrs, types, statuses, descriptions, comments,
+      nodes, countries, order_ids, customer_ids, external_keys, priorities, tags, avps, added;
+  for (const PrefixChanges& attr : attrs) {
+    PrefixChanges shape = attr;
+    if (allocated_in) shape.vrf.reset();  // the allocation resolved it
+    if (!attr.prefix || !add_prefix_is_one_statement(shape)) return std::nullopt;
+    PreparedAdd a;
+    try {
+      a = prepare_add(tx, attr, allocated_in);
+    } catch (const NipapError&) {
+      return std::nullopt;
+    }
+    if (a.refusal) return std::nullopt;
+    vrfs.emplace_back(std::to_string(a.vrf_id));
+    cidrs.push_back(a.cidr);
+    types.push_back(a.type);
+    statuses.push_back(a.status);
+    descriptions.push_back(a.description);
+    comments.push_back(a.comment);
+    nodes.push_back(a.node);
+    countries.push_back(a.country);
+    order_ids.push_back(a.order_id);
+    customer_ids.push_back(a.customer_id);
+    external_keys.push_back(a.external_key);
+    priorities.push_back(a.alarm_priority);
+    tags.push_back(a.tags);
+    avps.push_back(a.avps);
+    added.emplace_back(a.added);
+  }
+  // Any refusal (or a prefix added meanwhile by someone else) undoes the
+  // statement; the caller then adds the prefixes one by one, which refuses
+  // the right call with NIPAP's message.
+  tx.exec("SAVEPOINT prefixd_add_prefixes");
+  try {
+    const pqxx::result r = tx.exec_prepared(
+        "prefix_add_many", array_literal(vrfs), array_literal(cidrs), array_literal(types),
+        array_literal(statuses), array_literal(descriptions), array_literal(comments),
+        array_literal(nodes), array_literal(countries), array_literal(order_ids),
+        array_literal(customer_ids), array_literal(external_keys), array_literal(priorities),
+        array_literal(tags), array_literal(avps), array_literal(added), actor.authoritative_source,
+        actor.username.value_or(actor.authenticated_as), actor.authenticated_as, actor.full_name,
+        allocated_in.has_value());
+    tx.exec("RELEASE SAVEPOINT prefixd_add_prefixes");
+    std::vector<Prefix> rows = rows_to_prefixes(r);
+    if (rows.size() != attrs.size()) throw std::logic_error("prefixd_add_prefixes lost rows");
+    return rows;
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "57014") throw_nipap_error(e);  // statement timeout: no second try
+    tx.exec("ROLLBACK TO SAVEPOINT prefixd_add_prefixes");
+    return std::nullopt;
+  }
 }
 
 std::vector<Prefix> list_prefixes(pqxx::transaction_base& tx, const PrefixSpec& spec) {

@@ -44,6 +44,17 @@ void require_description_or_node(bool description, bool node);
 // that refusals keep NIPAP's order. Returns the new prefix.
 Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixChanges& attr,
                   std::optional<int64_t> claimed_in = std::nullopt);
+// Adds the explicit prefixes of several add_prefix calls in one statement
+// (prefixd_add_prefixes, 0016), each exactly as add_prefix would one after
+// another, and returns them in call order. Returns nullopt, having changed
+// nothing, when that cannot be done: a call that is not add_prefix's one
+// statement shape, a refusal, prefixes that overlap each other (a later
+// call would change an earlier one's result). The caller then adds them one
+// by one. With `allocated_in`, the prefixes are blocks allocate_many found
+// in that VRF: they must still be free (nothing inside them) once locked.
+std::optional<std::vector<Prefix>> add_prefixes_at_once(
+    pqxx::transaction_base& tx, const Actor& actor, const std::vector<PrefixChanges>& attrs,
+    std::optional<int64_t> allocated_in = std::nullopt);
 // True when add_prefix(attr) sends exactly one statement (the VRF named by
 // id or not at all, no pool, no expires/vlan/monitor for PostgreSQL to read),
 // so it can run without BEGIN/COMMIT.

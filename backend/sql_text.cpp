@@ -38,6 +38,19 @@ std::string array_literal(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+std::string array_literal(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out.push_back(',');
+    if (item) {
+      append_quoted(out, *item);
+    } else {
+      out += "NULL";
+    }
+  }
+  return out + "}";
+}
+
 std::string array_literal(const std::vector<int64_t>& items) {
   std::string out = "{";
   for (int64_t i : items) {

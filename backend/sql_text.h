@@ -29,6 +29,8 @@ std::string bind(SqlParams& params, std::optional<std::string> value, std::strin
 // An array literal ("{...}") with every element quoted.
 std::string array_literal(const std::vector<std::string>& items);
 std::string array_literal(const std::vector<int64_t>& items);
+// With NULL for each missing value.
+std::string array_literal(const std::vector<std::optional<std::string>>& items);
 // The text[] literal hstore(text[]) turns into these AVPs.
 std::string avps_literal(const Avps& avps);
 

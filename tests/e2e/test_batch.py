@@ -14,7 +14,7 @@ import harness
 from harness import Daemon, data_snapshot
 from test_json_api import curl
 
-MAX_CALLS = 60  # limits.max_batch_calls of this module's daemon
+MAX_CALLS = 300  # limits.max_batch_calls of this module's daemon
 
 
 class Batch(unittest.TestCase):
@@ -112,6 +112,180 @@ class Batch(unittest.TestCase):
         self.refused([ok], 401, 1510, "", password="wrong")
         # the daemon is still there
         self.assertEqual(self.batch([])[0], 200)
+
+    def test_runs_of_explicit_adds_read_back_as_one_by_one(self):
+        # 16 or more consecutive explicit add_prefix calls go to the database
+        # as one statement (0016); each must come back, and be stored and
+        # audited, exactly as the same calls made one at a time -- refusals
+        # included (the run is then retried one by one and names its call).
+        rng = random.Random(16)
+        p = self.daemon.proxy()
+        vrfs = [p.add_vrf({"auth": harness.AUTH, "attr": {"rt": f"65016:{n}", "name": f"runs {n}"}})["id"]
+                for n in (1, 2)]
+        varied = [{}, {"tags": ["a", "b"]}, {"avps": {"k": "v", "q\"uote": "x"}}, {"comment": "c"},
+                  {"country": "se"}, {"alarm_priority": "high"}, {"order_id": "o", "customer_id": "cu"},
+                  {"status": "reserved"}, {"node": "n1", "description": None}, {"external_key": "e"}]
+
+        def add(vrf, prefix, type_, extra=None):
+            attr = {"prefix": prefix, "type": type_, "vrf_id": vrf, "description": "run"}
+            attr.update(extra or {})
+            return {"method": "add_prefix", "args": {"attr": {k: v for k, v in attr.items() if v is not None}}}
+
+        def comparable(result):
+            return {k: v for k, v in result.items()
+                    if k not in ("id", "vrf_id", "vrf_rt", "vrf_name", "added", "last_modified", "pool_id",
+                                 "pool_name")}
+
+        base_prefixes = "('10.0.0.0/8', '10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/16')"
+
+        def log_of(vrf):
+            return self.db.sql(f"SELECT prefix_prefix || '|' || description || '|' || username || '|' || "
+                               f"authoritative_source FROM ip_net_log WHERE vrf_id = {vrf} "
+                               f"AND prefix_prefix NOT IN {base_prefixes} ORDER BY id"
+                               ).replace(f"'vrf_id': {vrf}", "'vrf_id': V")
+
+        # Hosts under a pool member take its free-block lock (0014, 0016).
+        pools = [p.add_pool({"auth": harness.AUTH, "attr": {
+            "name": f"runs {n}", "description": "d", "default_type": "assignment",
+            "ipv4_default_prefix_length": 24}})["id"] for n in (1, 2)]
+        ran_at_once = 0
+        for round_ in range(10):
+            self.db.sql("DELETE FROM ip_net_plan; DELETE FROM ip_net_log")
+            base = []
+            for vrf, pool in zip(vrfs, pools):
+                base += [add(vrf, "10.0.0.0/8", "reservation"), add(vrf, "10.1.0.0/24", "assignment",
+                                                                      {"pool_id": pool}),
+                         add(vrf, "10.2.0.0/24", "assignment"), add(vrf, "10.3.0.0/16", "reservation")]
+            self.assertEqual(self.batch(base)[0], 200)
+            calls = []
+            used = set()
+            wanted = rng.randint(16, 40)
+            while len(calls) < wanted:
+                kind = rng.random()
+                if kind < 0.5:
+                    prefix, type_ = f"10.{rng.randint(1, 2)}.0.{rng.randrange(1, 255)}/32", "host"
+                elif kind < 0.8:
+                    prefix, type_ = f"10.3.{rng.randrange(255)}.0/24", "assignment"
+                else:
+                    prefix, type_ = f"10.{rng.randrange(16, 250)}.0.0/16", "reservation"
+                if prefix in used:
+                    continue
+                used.add(prefix)
+                extra = rng.choice(varied)
+                calls.append((prefix, type_, extra if "node" not in extra or type_ == "host" else {}))
+            fault = rng.choice([None, None, "duplicate", "parent", "overlap", "inside"])
+            at = rng.randrange(len(calls))
+            if fault == "duplicate":
+                calls.insert(at, ("10.1.0.0/24", "assignment", {}))
+            elif fault == "parent":
+                calls.insert(at, ("10.3.0.1/32", "host", {}))
+            elif fault == "overlap":  # stored, but one by one: the host is inside the /24
+                calls.insert(at, ("10.3.255.0/24", "assignment", {}))
+                calls.append(("10.3.255.9/32", "host", {}))
+            elif fault == "inside":  # an assignment above a call's reservation
+                calls.append(("10.3.0.0/17", "assignment", {}))
+            results = []
+            for vrf in vrfs:
+                batch = [add(vrf, *c) for c in calls]
+                if vrf == vrfs[0]:
+                    results.append(self.batch(batch))
+                else:
+                    one_by_one = []
+                    for n, call in enumerate(batch):
+                        status, body = self.batch([call])
+                        if status != 200:
+                            body["error"]["index"] = n
+                            one_by_one = (status, body)
+                            break
+                        one_by_one.append(body["results"][0])
+                    results.append(one_by_one if isinstance(one_by_one, tuple) else (200, {"results": one_by_one}))
+            (status, body), (want_status, want) = results
+            self.assertEqual(status, want_status, f"round {round_} ({fault}): {body}")
+            if status != 200:
+                want["error"]["message"] = want["error"]["message"].replace(f"'{vrfs[1]}, ", f"'{vrfs[0]}, ")
+                self.assertEqual(body["error"], want["error"], f"round {round_}")
+                self.assertEqual(self.db.sql(f"SELECT count(*) FROM ip_net_plan WHERE vrf_id = {vrfs[0]}"), "4")
+                continue
+            # Audit rows written by one statement share a command id (cmin).
+            commands = self.db.sql(f"SELECT count(DISTINCT cmin::text) FROM ip_net_log WHERE vrf_id = {vrfs[0]} "
+                                   f"AND prefix_prefix NOT IN {base_prefixes}")
+            ran_at_once += commands == "1"
+            self.assertEqual(commands == "1", fault is None, f"round {round_} ({fault})")
+            self.assertEqual([comparable(r) for r in body["results"]],
+                             [comparable(r) for r in want["results"]], f"round {round_} ({fault})")
+            stored = [[comparable(r) for r in p.list_prefix({"auth": harness.AUTH, "prefix": {"vrf_id": vrf}})]
+                      for vrf in vrfs]
+            self.assertEqual(stored[0], stored[1], f"round {round_}")
+            self.assertEqual(log_of(vrfs[0]), log_of(vrfs[1]), f"round {round_}")
+            self.assertEqual(harness.recount_problems(self.db, p), [], f"round {round_}")
+        self.assertGreater(ran_at_once, 0)
+
+    def test_runs_of_identical_allocations_read_back_as_one_by_one(self):
+        # 16 or more identical allocating add_prefix calls in a row get the
+        # blocks they would get one after another, found and added at once.
+        rng = random.Random(17)
+        p = self.daemon.proxy()
+        vrfs, pools = [], []
+        for n in (1, 2):
+            vrfs.append(p.add_vrf({"auth": harness.AUTH, "attr": {"rt": f"65017:{n}", "name": f"alloc {n}"}})["id"])
+            pools.append(p.add_pool({"auth": harness.AUTH, "attr": {
+                "name": f"alloc {n}", "description": "d", "default_type": "assignment",
+                "ipv4_default_prefix_length": 26}})["id"])
+        taken = sorted(rng.sample(range(64), 20))
+        for vrf, pool in zip(vrfs, pools):
+            setup = [{"method": "add_prefix", "args": {"attr": {
+                "prefix": "10.0.0.0/16", "type": "reservation", "vrf_id": vrf, "description": "space"}}},
+                {"method": "add_prefix", "args": {"attr": {
+                    "prefix": "10.8.0.0/20", "type": "reservation", "vrf_id": vrf, "description": "member",
+                    "pool_id": pool}}}]
+            setup += [{"method": "add_prefix", "args": {"attr": {
+                "prefix": f"10.0.{t}.0/24", "type": "assignment", "vrf_id": vrf, "description": "taken"}}}
+                for t in taken]
+            setup += [{"method": "add_prefix", "args": {"attr": {
+                "prefix": f"10.8.{t // 4}.{t % 4 * 64}/26", "type": "assignment", "vrf_id": vrf,
+                "description": "taken"}}} for t in taken]
+            self.assertEqual(self.batch(setup)[0], 200)
+
+        def calls(vrf, pool):
+            from_prefix = {"method": "add_prefix", "args": {
+                "attr": {"type": "assignment", "description": "from prefix", "vrf_id": vrf, "tags": ["x"]},
+                "args": {"from-prefix": ["10.0.0.0/16"], "prefix_length": 24}}}
+            from_pool = {"method": "add_prefix", "args": {
+                "attr": {"description": "from pool", "comment": "c"},
+                "args": {"from-pool": {"id": pool}, "family": 4}}}
+            return [from_prefix] * 30 + [from_pool] * 20 + [from_prefix] * 3
+
+        status, got = self.batch(calls(vrfs[0], pools[0]))
+        self.assertEqual(status, 200, got)
+        want = []
+        for call in calls(vrfs[1], pools[1]):
+            status, body = self.batch([call])
+            self.assertEqual(status, 200, body)
+            want += body["results"]
+
+        def comparable(result):
+            return {k: v for k, v in result.items()
+                    if k not in ("id", "vrf_id", "vrf_rt", "vrf_name", "added", "last_modified", "pool_id",
+                                 "pool_name")}
+
+        self.assertEqual([comparable(r) for r in got["results"]], [comparable(r) for r in want])
+        stored = [[comparable(r) for r in p.list_prefix({"auth": harness.AUTH, "prefix": {"vrf_id": vrf}})]
+                  for vrf in vrfs]
+        self.assertEqual(stored[0], stored[1])
+        # The two runs of 16 or more went as one statement each; the last 3
+        # calls one by one (audit rows of one statement share their cmin).
+        self.assertEqual(self.db.sql(f"SELECT count(DISTINCT cmin::text) FROM ip_net_log WHERE vrf_id = {vrfs[0]} "
+                                     "AND description LIKE 'Added prefix % with attr: %from p%'"), "5")
+        self.assertEqual(harness.recount_problems(self.db, p), [])
+        # Run again with too little space left: the run is refused as the
+        # call that first finds no free block would be, and nothing is stored.
+        before = data_snapshot(self.db)
+        status, body = self.batch([{"method": "add_prefix", "args": {
+            "attr": {"type": "assignment", "description": "too many", "vrf_id": vrfs[0]},
+            "args": {"from-prefix": ["10.0.0.0/16"], "prefix_length": 24}}}] * 250)
+        free = 256 - len(taken) - 33
+        self.assertEqual((status, body["error"]["code"], body["error"]["index"]), (404, 1300, free), body)
+        self.assertEqual(data_snapshot(self.db), before)
 
     def test_random_batches_keep_statistics_exact(self):
         rng = random.Random(13)
