@@ -204,7 +204,7 @@ Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationA
         tx.exec_prepared("allocator_note_floor", p.query.vrf_id, f.space.cidr_text(),
                          p.query.prefix_length, f.after, f.floor, f.based);
       }
-      return Allocation{p.query.vrf_id, r[0].as<std::string>(), p.default_type};
+      return Allocation{p.query.vrf_id, r[0].as<std::string>(), p.default_type, {}};
     }
     if (!r[1].is_null()) {
       // The search space itself is changing: wait for that, then look again.
@@ -235,7 +235,15 @@ std::optional<std::vector<Allocation>> allocate_many(pqxx::transaction_base& tx,
   std::vector<Allocation> out;
   out.reserve(found.size());
   for (const auto& text : found) {
-    out.push_back(Allocation{p.query.vrf_id, parse_prefix(text).cidr_text(), p.default_type});
+    const IpPrefix c = parse_prefix(text);
+    Allocation a{p.query.vrf_id, c.cidr_text(), p.default_type, {}};
+    for (const auto& space : p.query.search) {
+      if (space.address <= c.address && c.last() <= space.last()) {
+        a.space = space.cidr_text();
+        break;
+      }
+    }
+    out.push_back(std::move(a));
   }
   return out;
 }

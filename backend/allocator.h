@@ -43,6 +43,7 @@ struct Allocation {
   int64_t vrf_id = 0;
   std::string prefix;                       // cidr text of the first free block
   std::optional<std::string> default_type;  // the pool's, in from-pool mode
+  std::string space;                        // allocate_many: the search prefix holding it
 };
 
 // The prefix add_prefix's allocating modes create, found under the lock of
@@ -56,7 +57,8 @@ Allocation allocate(pqxx::transaction_base& tx, VrfChoice vrf, const AllocationA
 // The blocks `count` allocate() calls with these arguments would return one
 // after another in one transaction (the `count` lowest free blocks), found
 // at once and not claimed: whoever adds them must lock their positions and
-// check that they are still free. nullopt when fewer are free, or the
+// check that they are still free (nothing overlaps them but prefixes
+// covering their `space`). nullopt when fewer are free, or the
 // space cannot be searched; refusals throw as allocate()'s do.
 std::optional<std::vector<Allocation>> allocate_many(pqxx::transaction_base& tx, VrfChoice vrf,
                                                      const AllocationArgs& args, int count);

@@ -54,11 +54,13 @@ std::optional<std::vector<Prefix>> allocate_prefixes_at_once(Transaction& transa
     if (call.attr.vrf) vrf = resolve_vrf(tx, *call.attr.vrf).id;
     if (const auto blocks = allocate_many(tx, vrf, allocation, count)) {
       std::vector<PrefixChanges> attrs(blocks->size(), call.attr);
+      std::vector<std::string> spaces;
       for (std::size_t i = 0; i < attrs.size(); ++i) {
         attrs[i].prefix = std::optional<std::string>((*blocks)[i].prefix);
         if (!attrs[i].type) attrs[i].type = (*blocks)[i].default_type;
+        spaces.push_back((*blocks)[i].space);
       }
-      added = prefixd::add_prefixes_at_once(tx, actor, attrs, blocks->front().vrf_id);
+      added = prefixd::add_prefixes_at_once(tx, actor, attrs, blocks->front().vrf_id, spaces);
     }
     tx.exec("RELEASE SAVEPOINT prefixd_allocate_run");
   } catch (const DatabaseUnavailable&) {

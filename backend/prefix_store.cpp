@@ -185,7 +185,8 @@ const std::string& add_many_statement() {
       std::string("SELECT ") + kPrefixColumns +
       " FROM prefixd_add_prefixes($1::integer[], $2::text[], $3::text[], $4::text[], $5::text[], "
       "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-      "$13::text[], $14::text[], $15::text[], $16, $17, $18, $19, $20) WITH ORDINALITY AS p "
+      "$13::text[], $14::text[], $15::text[], $16, $17, $18, $19, $20::cidr[]) WITH ORDINALITY AS "
+      "p "
       "JOIN ip_net_vrf vrf ON vrf.id = p.vrf_id LEFT JOIN ip_net_pool pool ON pool.id = p.pool_id "
       "ORDER BY p.ordinality";
   return kSql;
@@ -436,7 +437,8 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
 std::optional<std::vector<Prefix>> add_prefixes_at_once(pqxx::transaction_base& tx,
                                                         const Actor& actor,
                                                         const std::vector<PrefixChanges>& attrs,
-                                                        std::optional<int64_t> allocated_in) {
+                                                        std::optional<int64_t> allocated_in,
+                                                        const std::vector<std::string>& spaces) {
   std::vector<std::optional<std::string>> vrfs, cidrs, types, statuses, descriptions, comments,
       nodes, countries, order_ids, customer_ids, external_keys, priorities, tags, avps, added;
   for (const PrefixChanges& attr : attrs) {
@@ -478,7 +480,7 @@ std::optional<std::vector<Prefix>> add_prefixes_at_once(pqxx::transaction_base& 
         array_literal(customer_ids), array_literal(external_keys), array_literal(priorities),
         array_literal(tags), array_literal(avps), array_literal(added), actor.authoritative_source,
         actor.username.value_or(actor.authenticated_as), actor.authenticated_as, actor.full_name,
-        allocated_in.has_value());
+        allocated_in ? std::optional(array_literal(spaces)) : std::nullopt);
     tx.exec("RELEASE SAVEPOINT prefixd_add_prefixes");
     std::vector<Prefix> rows = rows_to_prefixes(r);
     if (rows.size() != attrs.size()) throw std::logic_error("prefixd_add_prefixes lost rows");

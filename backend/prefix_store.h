@@ -51,10 +51,12 @@ Prefix add_prefix(pqxx::transaction_base& tx, const Actor& actor, const PrefixCh
 // statement shape, a refusal, prefixes that overlap each other (a later
 // call would change an earlier one's result). The caller then adds them one
 // by one. With `allocated_in`, the prefixes are blocks allocate_many found
-// in that VRF: they must still be free (nothing inside them) once locked.
+// in that VRF, each in its search prefix (`spaces`): they must still be free
+// once locked.
 std::optional<std::vector<Prefix>> add_prefixes_at_once(
     pqxx::transaction_base& tx, const Actor& actor, const std::vector<PrefixChanges>& attrs,
-    std::optional<int64_t> allocated_in = std::nullopt);
+    std::optional<int64_t> allocated_in = std::nullopt,
+    const std::vector<std::string>& spaces = {});
 // True when add_prefix(attr) sends exactly one statement (the VRF named by
 // id or not at all, no pool, no expires/vlan/monitor for PostgreSQL to read),
 // so it can run without BEGIN/COMMIT.

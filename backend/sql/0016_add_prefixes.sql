@@ -9,7 +9,7 @@
 -- audit rows, in one INSERT.  The daemon sends either explicit calls whose
 -- own checks passed, that name their VRF by id and no pool, or the blocks
 -- that N identical allocating calls would get one after another (found at
--- once, p_allocated).  The prefixes of a run must not overlap each other, so
+-- once; p_spaces holds the search prefix of each).  The prefixes of a run must not overlap each other, so
 -- that no call's result depends on another's: each row reads back as it
 -- would right after its own call.  Any refusal raises 'prefixd: set-wise add
 -- refused' and the daemon, after rolling back to a savepoint, runs the calls
@@ -27,7 +27,7 @@ CREATE OR REPLACE FUNCTION prefixd_add_prefixes(
     p_order_id text[], p_customer_id text[], p_external_key text[], p_alarm_priority text[],
     p_tags text[], p_avps text[], p_added_description text[],
     p_authoritative_source text, p_username text, p_authenticated_as text, p_full_name text,
-    p_allocated boolean)
+    p_spaces cidr[])
 RETURNS SETOF prefixd_plan_exact
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -68,12 +68,14 @@ BEGIN
                                 FROM prefixd_adding a) s
                 WHERE s.before >>= s.prefix)
         OR EXISTS (SELECT 1 FROM prefixd_adding a JOIN ip_net_plan p ON p.vrf_id = a.vrf_id AND p.prefix = a.prefix)
-        -- Allocated blocks were free when found; something added inside
-        -- one since makes it taken.
-        OR p_allocated AND EXISTS (
+        -- Allocated blocks were free when found: only prefixes covering
+        -- their search prefix may overlap them.
+        OR p_spaces IS NOT NULL AND EXISTS (
                SELECT 1 FROM prefixd_adding a
+                 JOIN unnest(p_spaces) WITH ORDINALITY AS s(space, ord) ON s.ord = a.ord
                 WHERE EXISTS (SELECT 1 FROM ip_net_plan c
-                               WHERE c.vrf_id + 0 = a.vrf_id AND iprange(c.prefix) << iprange(a.prefix)))
+                               WHERE c.vrf_id + 0 = a.vrf_id AND iprange(c.prefix) && iprange(a.prefix)
+                                 AND NOT iprange(c.prefix) >>= iprange(s.space)))
       INTO v_refused;
     IF v_refused THEN
         RAISE EXCEPTION 'prefixd: set-wise add refused';

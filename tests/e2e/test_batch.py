@@ -8,6 +8,7 @@ error and change nothing; after random batches, some of them failing, every
 derived value still equals a recount (tests/db/nipap_model.py)."""
 import ipaddress
 import random
+import subprocess
 import unittest
 
 import harness
@@ -277,6 +278,24 @@ class Batch(unittest.TestCase):
         self.assertEqual(self.db.sql(f"SELECT count(DISTINCT cmin::text) FROM ip_net_log WHERE vrf_id = {vrfs[0]} "
                                      "AND description LIKE 'Added prefix % with attr: %from p%'"), "5")
         self.assertEqual(harness.recount_problems(self.db, p), [])
+        # A block found free but covered since by a prefix inside its search
+        # prefix (another transaction's allocation) is refused, as is one
+        # with something inside it; one covered only by what covers its
+        # search prefix is not.
+        def add_found(block, space):
+            """What prefixd_add_prefixes answers for one allocated block."""
+            r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.db.name, "-c",
+                                "BEGIN; SELECT prefix::text FROM prefixd_add_prefixes("
+                                f"'{{{vrfs[0]}}}', '{{{block}}}', '{{reservation}}', '{{assigned}}', '{{d}}', "
+                                "'{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', "
+                                "'{\"{}\"}', '{\"{}\"}', '{added}', 'nipap', 'unittest', 'unittest', NULL, "
+                                f"'{{{space}}}'); ROLLBACK"], env=self.db.env, capture_output=True, text=True)
+            return r.stdout.strip() if r.returncode == 0 else r.stderr
+
+        # (Reservations: nothing else about these refuses them.)
+        self.assertIn("set-wise add refused", add_found("10.0.255.0/28", "10.0.0.0/12"))
+        self.assertIn("set-wise add refused", add_found("10.0.0.0/15", "10.0.0.0/15"))
+        self.assertEqual(add_found("10.0.255.0/28", "10.0.0.0/16"), "10.0.255.0/28")
         # Run again with too little space left: the run is refused as the
         # call that first finds no free block would be, and nothing is stored.
         before = data_snapshot(self.db)

@@ -5,7 +5,8 @@ and stay exact (issue 13; spec/allocation.md §7.2, model.md §13).
 32 clients at once in one VRF: 16 each work inside their own /8 (leaf adds,
 hosts, a reservation inserted above existing prefixes and removed again,
 moves, tag edits, recursive removals), and 16 allocate prefixes of mixed
-lengths from one pool whose members lie in all 16 /8s. Afterwards: every
+lengths from one pool whose members lie in all 16 /8s (4 of them in batches
+of 20 identical calls, which allocate at once). Afterwards: every
 call succeeded, no two allocations overlap, and every derived value -- what
 the API shows and, after the pending statistics are folded, what the tables
 hold -- equals a recount (tests/db/nipap_model.py)."""
@@ -15,10 +16,12 @@ import unittest
 
 import harness
 from harness import AUTH, Daemon, Database
+from test_json_api import curl
 
 GROUPS = 16
 WRITER_ROUNDS = 12
 ALLOCATIONS = 40
+BATCH = 20  # allocations per batch of the allocators that batch
 
 
 class WriteConcurrency(unittest.TestCase):
@@ -82,6 +85,19 @@ class WriteConcurrency(unittest.TestCase):
     def allocator(self, n, results, failures):
         p = self.daemon.proxy()
         try:
+            if n % 4 == 3:
+                # Batches of identical allocations: found at once and added in
+                # one statement (0016) while the others claim one by one.
+                for i in range(0, ALLOCATIONS, BATCH):
+                    call = {"method": "add_prefix", "args": {
+                        "attr": {"description": f"a{n}-{i}"},
+                        "args": {"from-pool": {"name": "span"}, "family": 4,
+                                 "prefix_length": (27, 28, 29)[(n + i) % 3]}}}
+                    status, _, _, body = curl(self.daemon.port, "POST", "/api/v1/batch", [call] * BATCH)
+                    if status != 200:
+                        raise AssertionError(f"batch refused ({status}): {body}")
+                    results.extend(r["prefix"] for r in body["results"])
+                return
             for i in range(ALLOCATIONS):
                 got = p.add_prefix({"auth": AUTH, "attr": {"description": f"a{n}-{i}"},
                                     "args": {"from-pool": {"name": "span"}, "family": 4,
