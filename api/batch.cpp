@@ -2,6 +2,7 @@
 #include "api/batch.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -122,13 +123,14 @@ std::pair<bool, std::size_t> run_adds_at_once(std::vector<Call>& calls,
                                               std::vector<CallContext>& contexts, std::size_t first,
                                               ops::Transaction& transaction, ApiServices& services,
                                               ValueWriter& out) {
+  std::optional<ops::AddPrefix::Args> head;
   try {
-    const ops::AddPrefix::Args args = decode_add_prefix(calls[first].params[0].as_struct());
-    if (args.allocation) {
-      return run_allocations_at_once(calls, contexts, first, args, transaction, services, out);
-    }
+    head = decode_add_prefix(calls[first].params[0].as_struct());
   } catch (const NipapError&) {
     return {false, first + 1};  // refused when it runs on its own
+  }
+  if (head->allocation) {
+    return run_allocations_at_once(calls, contexts, first, *head, transaction, services, out);
   }
   const Actor actor = actor_of(contexts[first].session);
   std::vector<ops::AddPrefix::Args> runs;
