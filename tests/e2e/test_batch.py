@@ -137,7 +137,7 @@ class Batch(unittest.TestCase):
                     if k not in ("id", "vrf_id", "vrf_rt", "vrf_name", "added", "last_modified", "pool_id",
                                  "pool_name")}
 
-        base_prefixes = "('10.0.0.0/8', '10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/16')"
+        base_prefixes = "('10.0.0.0/8', '10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/16', '2001:db8::/64')"
 
         def log_of(vrf):
             return self.db.sql(f"SELECT prefix_prefix || '|' || description || '|' || username || '|' || "
@@ -156,22 +156,27 @@ class Batch(unittest.TestCase):
             for vrf, pool in zip(vrfs, pools):
                 base += [add(vrf, "10.0.0.0/8", "reservation"), add(vrf, "10.1.0.0/24", "assignment",
                                                                       {"pool_id": pool}),
-                         add(vrf, "10.2.0.0/24", "assignment"), add(vrf, "10.3.0.0/16", "reservation")]
+                         add(vrf, "10.2.0.0/24", "assignment"), add(vrf, "10.3.0.0/16", "reservation"),
+                         add(vrf, "2001:db8::/64", "assignment")]
             self.assertEqual(self.batch(base)[0], 200)
             calls = []
             used = set()
             wanted = rng.randint(16, 40)
             while len(calls) < wanted:
                 kind = rng.random()
-                if kind < 0.5:
+                if kind < 0.4:
                     prefix, type_ = f"10.{rng.randint(1, 2)}.0.{rng.randrange(1, 255)}/32", "host"
+                elif kind < 0.45:  # written as an address: the database reads it
+                    prefix, type_ = f"10.2.0.{rng.randrange(1, 255)}", "host"
+                elif kind < 0.5:
+                    prefix, type_ = f"2001:db8::{rng.randrange(1, 65535):x}", "host"
                 elif kind < 0.8:
                     prefix, type_ = f"10.3.{rng.randrange(255)}.0/24", "assignment"
                 else:
                     prefix, type_ = f"10.{rng.randrange(16, 250)}.0.0/16", "reservation"
-                if prefix in used:
+                if str(ipaddress.ip_network(prefix)) in used:
                     continue
-                used.add(prefix)
+                used.add(str(ipaddress.ip_network(prefix)))
                 extra = rng.choice(varied)
                 calls.append((prefix, type_, extra if "node" not in extra or type_ == "host" else {}))
             fault = rng.choice([None, None, "duplicate", "parent", "overlap", "inside"])
@@ -205,7 +210,7 @@ class Batch(unittest.TestCase):
             if status != 200:
                 want["error"]["message"] = want["error"]["message"].replace(f"'{vrfs[1]}, ", f"'{vrfs[0]}, ")
                 self.assertEqual(body["error"], want["error"], f"round {round_}")
-                self.assertEqual(self.db.sql(f"SELECT count(*) FROM ip_net_plan WHERE vrf_id = {vrfs[0]}"), "4")
+                self.assertEqual(self.db.sql(f"SELECT count(*) FROM ip_net_plan WHERE vrf_id = {vrfs[0]}"), "5")
                 continue
             # Audit rows written by one statement share a command id (cmin).
             commands = self.db.sql(f"SELECT count(DISTINCT cmin::text) FROM ip_net_log WHERE vrf_id = {vrfs[0]} "
