@@ -224,6 +224,18 @@ const std::vector<PreparedStatement>& prefix_statements() {
       {"prefix_add", add_statement().c_str()},
       {"prefix_add_many", add_many_statement().c_str()},
       {"prefix_delete", "DELETE FROM ip_net_plan WHERE id = ANY($1::integer[])"},
+      // The free-block locks (0013, prefixd_lock_free_block) of the rows to
+      // delete that are children of a pool member, longer than its pool's
+      // length; in key order, as prefixd_add_prefixes takes them.
+      {"prefix_lock_free_blocks",
+       "SELECT pg_advisory_xact_lock(1885763686, k.key) FROM (SELECT DISTINCT "
+       "hashint8(prefixd_position_key(p.vrf_id, network(set_masklen(p.prefix, "
+       "greatest(o.len, masklen(m.prefix))))::cidr)) AS key "
+       "FROM ip_net_plan p JOIN ip_net_plan m ON m.id = p.parent_id "
+       "CROSS JOIN LATERAL (SELECT CASE family(p.prefix) WHEN 4 THEN ipv4_default_prefix_length "
+       "ELSE ipv6_default_prefix_length END AS len FROM ip_net_pool WHERE id = m.pool_id) o "
+       "WHERE p.id = ANY($1::integer[]) AND masklen(p.prefix) > o.len "
+       "AND masklen(m.prefix) <= o.len + 1) k ORDER BY k.key"},
       {"prefix_search_parent",
        "SELECT vrf_id, prefix::text, coalesce(indent, 0) FROM ip_net_plan WHERE id = $1"},
       {"prefix_assignment_keeping_hosts",
@@ -697,8 +709,14 @@ std::vector<Prefix> remove_prefixes(pqxx::transaction_base& tx, const Actor& act
   }
   if (doomed.empty()) return matched;
   // Every row a recursive removal deletes lies under a position locked
-  // above, so the row triggers need not lock them one by one.
-  if (recursive) tx.exec_prepared("prefix_prelocked", "on");
+  // above, so the row triggers need not lock them one by one; the
+  // free-block locks they would take are taken here (a sibling added
+  // beside a removed child in the same pool block must wait: both change
+  // that block's free_prefixes).
+  if (recursive) {
+    tx.exec_prepared("prefix_lock_free_blocks", array_literal(doomed));
+    tx.exec_prepared("prefix_prelocked", "on");
+  }
   translate_db_errors([&] { return tx.exec_prepared("prefix_delete", array_literal(doomed)); });
   if (recursive) tx.exec_prepared("prefix_prelocked", "off");
   for (const Prefix& p : matched) {
