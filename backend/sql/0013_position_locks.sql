@@ -332,6 +332,8 @@ DECLARE
     v_ok    boolean;
     v_tag   text;
     v_escalated boolean;
+    v_space cidr;     -- the search prefix v_len belongs to
+    v_len   integer;  -- its pool's default length, when it is a pool member
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM prefixd_lock_positions(ARRAY[p_vrf], ARRAY[p_candidates[1]]);  -- raises
@@ -375,6 +377,20 @@ BEGIN
                 END IF;
             END LOOP;
             CONTINUE WHEN NOT v_ok;
+            -- The free-block lock the add will take (prefixd_lock_free_block),
+            -- tried now: waiting for it later, while holding C, closed a
+            -- cycle with a batch that holds it and waits for C's claim.
+            IF v_space IS DISTINCT FROM v_s THEN
+                v_space := v_s;
+                SELECT CASE family(v_c) WHEN 4 THEN o.ipv4_default_prefix_length
+                                        ELSE o.ipv6_default_prefix_length END
+                  INTO v_len
+                  FROM ip_net_plan m JOIN ip_net_pool o ON o.id = m.pool_id
+                 WHERE m.vrf_id + 0 = p_vrf AND m.prefix = v_s;
+            END IF;
+            CONTINUE WHEN v_len IS NOT NULL AND masklen(v_c) > v_len AND masklen(v_s) <= v_len + 1
+                AND NOT pg_try_advisory_xact_lock(1885763686, hashint8(prefixd_position_key(p_vrf,
+                        network(set_masklen(v_c, greatest(v_len, masklen(v_s))))::cidr)));
         END IF;
         IF NOT EXISTS (
             SELECT 1 FROM ip_net_plan x

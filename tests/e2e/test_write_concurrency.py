@@ -11,6 +11,7 @@ call succeeded, no two allocations overlap, and every derived value -- what
 the API shows and, after the pending statistics are folded, what the tables
 hold -- equals a recount (tests/db/nipap_model.py)."""
 import ipaddress
+import subprocess
 import threading
 import unittest
 
@@ -176,6 +177,47 @@ class PoolBlockRaces(unittest.TestCase):
             self.assertEqual(failures, [])
             self.assertEqual(harness.recount_problems(db, p), [])
         finally:
+            daemon.stop()
+            db.drop()
+
+    def test_an_allocation_never_waits_for_a_free_block_lock_it_could_skip(self):
+        # A batch holding a pool block's free-block lock waited for a claim
+        # of a single allocation that was itself waiting for that lock:
+        # a deadlock. A claim now tries the lock and skips the block.
+        db = Database("free_block_claims")
+        db.add_standard_users()
+        daemon = Daemon(db, workers=2).start()
+        holder = None
+        try:
+            p = daemon.proxy()
+            pool = p.add_pool({"auth": AUTH, "attr": {"name": "blocks", "description": "d",
+                                                      "default_type": "assignment",
+                                                      "ipv4_default_prefix_length": 28}})
+            member = p.add_prefix({"auth": AUTH, "attr": {"prefix": "10.0.0.0/24", "type": "reservation",
+                                                          "description": "member", "pool_id": pool["id"]}})
+            holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db.name],
+                                      env=db.env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            holder.stdin.write(f"BEGIN;\nSELECT prefixd_lock_free_block(0, '10.0.0.0/30', {member['id']});\n"
+                               "SELECT 'held';\n")
+            holder.stdin.flush()
+            self.assertIn("held", (line.strip() for line in iter(holder.stdout.readline, "")))
+            got = []
+            alloc = {"auth": AUTH, "attr": {"description": "a"},
+                     "args": {"from-pool": {"id": pool["id"]}, "family": 4, "prefix_length": 30}}
+            caller = threading.Thread(target=lambda: got.append(daemon.proxy().add_prefix(alloc)["prefix"]))
+            caller.start()
+            caller.join(timeout=30)  # a bound on a wait that would last until the holder ends
+            self.assertEqual(got, ["10.0.0.16/30"], "the allocation waited for the held block")
+            holder.stdin.write("COMMIT;\n")
+            holder.stdin.close()
+            self.assertEqual(holder.wait(), 0)
+            holder = None
+            self.assertEqual(p.add_prefix(alloc)["prefix"], "10.0.0.0/30")
+            self.assertEqual(harness.recount_problems(db, p), [])
+        finally:
+            if holder is not None:
+                holder.kill()
+                holder.wait()
             daemon.stop()
             db.drop()
 
