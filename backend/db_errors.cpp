@@ -118,6 +118,9 @@ void throw_nipap_error(const pqxx::sql_error& e) {
     throw NipapError(FaultCode::kValue, message);
   }
   if (state.rfind("22", 0) == 0) throw NipapError(FaultCode::kValue, message);
+  if (state == "40P01" || state == "40001") {
+    throw TransactionConflict("Unable to execute query: " + message);
+  }
   throw NipapError(FaultCode::kError, "Unable to execute query: " + message);
 }
 

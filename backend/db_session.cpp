@@ -163,6 +163,11 @@ DatabaseUnavailable DbSession::lost(const std::string& what) {
   return DatabaseUnavailable("database connection lost during the call");
 }
 
+void DbSession::note_conflict(const TransactionConflict& e) {
+  ++counters_.conflicts_retried;
+  spdlog::info("running the call again: {}", e.what());
+}
+
 void DbSession::check_deadline() const {
   if (deadline_ != std::chrono::steady_clock::time_point{} &&
       std::chrono::steady_clock::now() >= deadline_) {

@@ -73,6 +73,25 @@ class DbSession {
     return run_in<pqxx::nontransaction>(std::forward<Fn>(fn));
   }
 
+  // Runs call() (a run() or run_read() of a call that can be made again)
+  // and, when PostgreSQL aborts it to break a deadlock, again, up to
+  // kConflictRetries more times. Position locks (0013) are taken as a call
+  // discovers what it changes, so two calls in one subtree (a move beside
+  // an add, say) can close a cycle; one of them is aborted, having changed
+  // nothing, and the retry finds the other done.
+  static constexpr int kConflictRetries = 3;
+  template <typename Call>
+  auto retry_conflicts(Call&& call) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return call();
+      } catch (const TransactionConflict& e) {
+        if (attempt >= kConflictRetries) throw;
+        note_conflict(e);
+      }
+    }
+  }
+
   // Statistics deltas (0013): this session appends them to
   // prefixd_stat_pending instead of updating counter rows every write of a
   // VRF would share; readers add what is pending (the prefixd_*_exact
@@ -100,9 +119,10 @@ class DbSession {
 
   // Running totals since start-up, for metrics.
   struct Counters {
-    std::uint64_t connect_failures = 0;  // attempts to connect that failed
-    std::uint64_t connections_lost = 0;  // open connections that broke
-    std::uint64_t reconnects = 0;        // successful connects after a failure or loss
+    std::uint64_t connect_failures = 0;   // attempts to connect that failed
+    std::uint64_t connections_lost = 0;   // open connections that broke
+    std::uint64_t reconnects = 0;         // successful connects after a failure or loss
+    std::uint64_t conflicts_retried = 0;  // calls run again after a deadlock
   };
   const Counters& counters() const { return counters_; }
 
@@ -134,6 +154,11 @@ class DbSession {
       }
     } catch (const pqxx::broken_connection& e) {
       throw lost(e.what());
+    } catch (const pqxx::deadlock_detected&) {
+      // (libpqxx 6 does not derive these from sql_error.)
+      throw TransactionConflict("Unable to execute query: deadlock detected");
+    } catch (const pqxx::serialization_failure&) {
+      throw TransactionConflict("Unable to execute query: could not serialize access");
     } catch (const pqxx::sql_error& e) {
       if (e.sqlstate() == kQueryCanceled) throw canceled(e.what());
       if (sqlstate_means_connection_lost(e.sqlstate())) throw lost(e.what());
@@ -144,6 +169,7 @@ class DbSession {
   }
 
   void check_deadline() const;
+  void note_conflict(const TransactionConflict& e);
   NipapError canceled(const std::string& what) const;
   DatabaseUnavailable lost(const std::string& what);
   bool idle_connection_alive();

@@ -45,4 +45,14 @@ class DatabaseUnavailable : public NipapError {
       : NipapError(FaultCode::kError, message) {}
 };
 
+// PostgreSQL aborted the call's transaction to break a deadlock (SQLSTATE
+// 40P01) or for a serialization failure (40001): it changed nothing, and
+// running the call again in a new transaction is safe. A write operation
+// run on its own is retried (DbSession::retry_conflicts); a batch is not.
+class TransactionConflict : public NipapError {
+ public:
+  explicit TransactionConflict(const std::string& message)
+      : NipapError(FaultCode::kError, message) {}
+};
+
 }  // namespace prefixd

@@ -78,9 +78,16 @@ typename Op::Result execute(DbSession& db, Transaction* transaction, const Actor
                             const typename Op::Args& args) {
   if (transaction != nullptr) return Op::run(transaction->tx(), actor, args);
   auto body = [&](pqxx::transaction_base& tx) { return Op::run(tx, actor, args); };
-  auto result = Op::shape(args) == Shape::kStatement ? db.run_read(body) : db.run(body);
-  if constexpr (Op::kEffect == Effect::kWrite) db.wrote();
-  return result;
+  auto once = [&] {
+    return Op::shape(args) == Shape::kStatement ? db.run_read(body) : db.run(body);
+  };
+  if constexpr (Op::kEffect == Effect::kWrite) {
+    auto result = db.retry_conflicts(once);  // (a write on its own can be made again)
+    db.wrote();
+    return result;
+  } else {
+    return once();
+  }
 }
 
 // Runs fn(Transaction&) in one transaction on `db` and commits it: the
