@@ -936,6 +936,15 @@ BEGIN
         NEW.used_addresses := v_par.s;
     END IF;
     NEW.free_addresses := NEW.total_addresses - NEW.used_addresses;
+    IF TG_OP = 'UPDATE' AND NOT v_moved THEN
+        -- A new type changes how the row shows (display_prefix), not what
+        -- lies under it: its counters stay the stored ones, to which its
+        -- pending deltas still apply.  (The recount above includes those
+        -- deltas; written here, exact readers counted them twice.)
+        NEW.children := OLD.children;
+        NEW.used_addresses := OLD.used_addresses;
+        NEW.free_addresses := OLD.free_addresses;
+    END IF;
     RETURN NEW;
 END
 $$;
